@@ -1,0 +1,55 @@
+# Trellis: kernel modules (egre, shortbridge) and the trellisd manager.
+#
+#   make            build both modules and trellisd
+#   make check      host unit tests, then the in-guest tests (scripts/vm)
+#   make demo       bring up the demo topology and carry traffic over it
+#   make bench      forwarding-rate benchmarks (scripts/bench)
+#   make install    install the modules (with depmod) and trellisd
+#
+# The modules are built against KDIR: the running kernel's build directory
+# if it has one, otherwise the newest one installed (on machines that cannot
+# load modules, that is the kernel the test guest boots).
+
+KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),\
+	     $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1))
+KVER = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+PREFIX ?= /usr/local
+MODULES = kernel/egre kernel/shortbridge
+
+.PHONY: all modules trellisd check unit demo bench install clean $(MODULES)
+
+all: modules trellisd
+
+modules: $(MODULES)
+
+$(MODULES):
+	@test -n "$(KDIR)" || { echo "no kernel build directory: run scripts/deps" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$@ W=1 modules
+
+trellisd:
+	$(MAKE) -C userspace/trellisd
+
+unit: trellisd
+	$(MAKE) -C tests/unit run
+
+check: all
+	tests/run
+
+demo: all
+	scripts/demo
+
+bench: all
+	scripts/bench $(BENCH_ARGS)
+
+install: all
+	for m in $(MODULES); do \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/$$m INSTALL_MOD_DIR=extra/trellis modules_install || exit 1; \
+	done
+	depmod -a $(KVER)
+	$(MAKE) -C userspace/trellisd install PREFIX=$(PREFIX)
+
+clean:
+	for m in $(MODULES); do $(MAKE) -C $(KDIR) M=$(CURDIR)/$$m clean; done
+	$(MAKE) -C userspace/trellisd clean
+	$(MAKE) -C tests/unit clean
+	rm -rf build

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * egre: Ethernet-over-GRE tunnel devices (RFC 2784 + RFC 2890, GRE
+ * version 0, protocol 0x6558 Transparent Ethernet Bridging, key always
+ * present).
+ *
+ * Configured over rtnetlink as link kind "egre":
+ *
+ *   ip link add NAME type egre ...      (iproute2 has no parser; use
+ *                                        "trellisd egre add")
+ *
+ *   IFLA_LINKINFO
+ *     IFLA_INFO_KIND      "egre"
+ *     IFLA_INFO_DATA
+ *       IFLA_EGRE_LOCAL     __be32  local underlay IPv4 address (required)
+ *       IFLA_EGRE_REMOTE    __be32  remote underlay IPv4 address (required)
+ *       IFLA_EGRE_KEY       u32     GRE key, host byte order (required)
+ *       IFLA_EGRE_LINK      u32     underlay ifindex; 0 = route freely
+ *       IFLA_EGRE_TTL       u8      outer TTL; 0 = inherit from the inner
+ *                                   IP packet; default 64
+ *       IFLA_EGRE_TOS       u8      outer TOS; default 0
+ *       IFLA_EGRE_TOS_INHERIT u8    1 = copy TOS from the inner IP packet
+ *       IFLA_EGRE_PMTUDISC  u8      1 = set DF, do path-MTU discovery
+ *                                   (default); 0 = never set DF
+ *       IFLA_EGRE_CSUM      u8      1 = send and require GRE checksums
+ *       IFLA_EGRE_SEQ       u8      1 = send sequence numbers and drop
+ *                                   received frames that are out of order
+ *
+ * LOCAL, REMOTE, KEY and LINK identify the tunnel; the others can be changed
+ * on a running device.
+ */
+#ifndef _UAPI_LINUX_EGRE_H
+#define _UAPI_LINUX_EGRE_H
+
+#include <linux/types.h>
+
+#define EGRE_KIND "egre"
+
+enum {
+	IFLA_EGRE_UNSPEC,
+	IFLA_EGRE_LOCAL,
+	IFLA_EGRE_REMOTE,
+	IFLA_EGRE_KEY,
+	IFLA_EGRE_LINK,
+	IFLA_EGRE_TTL,
+	IFLA_EGRE_TOS,
+	IFLA_EGRE_TOS_INHERIT,
+	IFLA_EGRE_PMTUDISC,
+	IFLA_EGRE_CSUM,
+	IFLA_EGRE_SEQ,
+	__IFLA_EGRE_MAX,
+};
+#define IFLA_EGRE_MAX (__IFLA_EGRE_MAX - 1)
+
+#define EGRE_DEFAULT_TTL 64
+
+#endif /* _UAPI_LINUX_EGRE_H */

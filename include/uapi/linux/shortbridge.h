@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * shortbridge: joins exactly two Ethernet devices; every frame received on
+ * one port is transmitted, unchanged, out of the other.
+ *
+ * Generic netlink family "shortbridge", version 1.  Every command needs
+ * CAP_NET_ADMIN in the network namespace of the socket, and acts on the
+ * devices of that namespace.
+ *
+ *   SHORTBRIDGE_CMD_NEW     join two devices
+ *     SHORTBRIDGE_A_PORT_A    u32  ifindex (required)
+ *     SHORTBRIDGE_A_PORT_B    u32  ifindex (required)
+ *     SHORTBRIDGE_A_FLAGS     u32  SHORTBRIDGE_F_* (optional)
+ *
+ *   SHORTBRIDGE_CMD_DEL     remove the join holding a device
+ *     SHORTBRIDGE_A_PORT_A    u32  ifindex of either port
+ *
+ *   SHORTBRIDGE_CMD_GET     one join (doit: by SHORTBRIDGE_A_PORT_A, which
+ *                           may name either port) or all of them (dump);
+ *                           each reply carries:
+ *     SHORTBRIDGE_A_PORT_A    u32
+ *     SHORTBRIDGE_A_PORT_B    u32
+ *     SHORTBRIDGE_A_FLAGS     u32
+ *     SHORTBRIDGE_A_STATS_AB  nest: frames received on A, sent out of B
+ *     SHORTBRIDGE_A_STATS_BA  nest: frames received on B, sent out of A
+ *       SHORTBRIDGE_STATS_PACKETS    u64  frames forwarded
+ *       SHORTBRIDGE_STATS_BYTES      u64  bytes forwarded
+ *       SHORTBRIDGE_STATS_DROP_MTU   u64  frame longer than the egress MTU
+ *       SHORTBRIDGE_STATS_DROP_DOWN  u64  egress port down or no carrier
+ *       SHORTBRIDGE_STATS_DROP_XMIT  u64  egress device refused the frame
+ */
+#ifndef _UAPI_LINUX_SHORTBRIDGE_H
+#define _UAPI_LINUX_SHORTBRIDGE_H
+
+#define SHORTBRIDGE_GENL_NAME		"shortbridge"
+#define SHORTBRIDGE_GENL_VERSION	1
+
+/* Each port's carrier follows the other port's operational state. */
+#define SHORTBRIDGE_F_CARRIER_FOLLOW	(1U << 0)
+
+enum shortbridge_cmd {
+	SHORTBRIDGE_CMD_UNSPEC,
+	SHORTBRIDGE_CMD_NEW,
+	SHORTBRIDGE_CMD_DEL,
+	SHORTBRIDGE_CMD_GET,
+	__SHORTBRIDGE_CMD_MAX,
+};
+#define SHORTBRIDGE_CMD_MAX (__SHORTBRIDGE_CMD_MAX - 1)
+
+enum shortbridge_attr {
+	SHORTBRIDGE_A_UNSPEC,
+	SHORTBRIDGE_A_PORT_A,
+	SHORTBRIDGE_A_PORT_B,
+	SHORTBRIDGE_A_FLAGS,
+	SHORTBRIDGE_A_STATS_AB,
+	SHORTBRIDGE_A_STATS_BA,
+	__SHORTBRIDGE_A_MAX,
+};
+#define SHORTBRIDGE_A_MAX (__SHORTBRIDGE_A_MAX - 1)
+
+enum shortbridge_stats_attr {
+	SHORTBRIDGE_STATS_UNSPEC,
+	SHORTBRIDGE_STATS_PACKETS,
+	SHORTBRIDGE_STATS_BYTES,
+	SHORTBRIDGE_STATS_DROP_MTU,
+	SHORTBRIDGE_STATS_DROP_DOWN,
+	SHORTBRIDGE_STATS_DROP_XMIT,
+	SHORTBRIDGE_STATS_PAD,
+	__SHORTBRIDGE_STATS_MAX,
+};
+#define SHORTBRIDGE_STATS_MAX (__SHORTBRIDGE_STATS_MAX - 1)
+
+#endif /* _UAPI_LINUX_SHORTBRIDGE_H */

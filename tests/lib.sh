@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by every in-guest test (tests/guest/*.sh, tests/pair/*.sh).
+#
+#   check "name" CMD...        TEST line: [ OK ] if CMD succeeds, else [FAIL]
+#                              with the tail of CMD's output as the reason
+#   check_fails "name" CMD...  the same, for a command that must fail
+#   check_output "name" "want" CMD...
+#                              CMD must succeed and print something that
+#                              contains "want" (used for error messages)
+#   check_error "name" "message" CMD...
+#                              CMD must fail and say "message" (refusals)
+#   ok / fail "name" "reason" / skip "name" "reason"
+#   defer CMD...               register a cleanup step beside its setup step;
+#                              cleanups run in reverse order at exit
+#   ns_add VAR prefix          create a uniquely named netns, store its name
+#                              in VAR, and defer its deletion
+#   insmod_built egre|shortbridge
+#                              (re)load the module from this build tree
+#   wait_for SECONDS CMD...    poll CMD until it succeeds (no fixed sleeps)
+#   require_cmd CMD...         skip the whole script if a tool is missing
+#
+# A script ends with a non-zero status if any check failed.
+
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TRELLISD=$TOP/userspace/trellisd/trellisd
+PATH=$TOP/userspace/trellisd:$PATH
+
+TESTS_FAILED=0
+_DEFERRED=()
+
+_report()
+{
+	printf 'TEST: %-64s [%s]\n' "$1" "$2"
+}
+
+ok()
+{
+	_report "$1" " OK "
+}
+
+fail()
+{
+	_report "$1" "FAIL"
+	[ -n "${2:-}" ] && printf '\t%s\n' "$2" | sed '2,$s/^/\t/'
+	TESTS_FAILED=$((TESTS_FAILED + 1))
+	return 0
+}
+
+skip()
+{
+	_report "$1" "SKIP"
+	printf '\t%s\n' "${2:-no reason given}"
+}
+
+check()
+{
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		fail "$name" "$(printf '%s\n' "\$ $*" "$out" | tail -n 12)"
+	fi
+}
+
+check_fails()
+{
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		fail "$name" "$(printf '%s\n' "\$ $* (expected to fail)" "$out" | tail -n 12)"
+	else
+		ok "$name"
+	fi
+}
+
+check_output()
+{
+	local name=$1 want=$2 out
+	shift 2
+	out=$("$@" 2>&1)
+	if printf '%s' "$out" | grep -qF -- "$want"; then
+		ok "$name"
+	else
+		fail "$name" "$(printf '%s\n' "\$ $*" "expected output containing: $want" "got:" "$out" | tail -n 12)"
+	fi
+}
+
+check_error()
+{
+	local name=$1 want=$2 out
+	shift 2
+	if out=$("$@" 2>&1); then
+		fail "$name" "$(printf '%s\n' "\$ $* (expected to fail with: $want)" "$out" | tail -n 12)"
+	elif ! printf '%s' "$out" | grep -qF -- "$want"; then
+		fail "$name" "$(printf '%s\n' "\$ $*" "expected an error containing: $want" "got:" "$out" | tail -n 12)"
+	else
+		ok "$name"
+	fi
+}
+
+defer()
+{
+	local cmd=
+	printf -v cmd '%q ' "$@"
+	_DEFERRED+=("$cmd")
+}
+
+run_deferred()
+{
+	local i
+	for ((i = ${#_DEFERRED[@]} - 1; i >= 0; i--)); do
+		eval "${_DEFERRED[i]}" >/dev/null 2>&1
+	done
+	_DEFERRED=()
+}
+
+_exit_handler()
+{
+	run_deferred
+	[ "$TESTS_FAILED" -eq 0 ] || exit 1
+}
+trap _exit_handler EXIT
+
+ns_add()
+{
+	local -n _var=$1
+	_var=$2-$$-$RANDOM
+	ip netns add "$_var" || return 1
+	defer ip netns del "$_var"
+	ip -n "$_var" link set lo up
+}
+
+insmod_built()
+{
+	local mod=$1 ko=$TOP/kernel/$1/$1.ko dep
+	[ -f "$ko" ] || { echo "$ko is not built: run make" >&2; return 1; }
+	if [ -d "/sys/module/$mod" ]; then
+		rmmod "$mod" || return 1
+	fi
+	for dep in $(modinfo -F depends "$ko" | tr , ' '); do
+		modprobe "$dep" || return 1
+	done
+	insmod "$ko"
+}
+
+wait_for()
+{
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+require_cmd()
+{
+	local c
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null 2>&1; then
+			skip "$(basename "$0")" "$c is not installed (scripts/deps installs it)"
+			exit 0
+		fi
+	done
+}

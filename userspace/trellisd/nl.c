@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "nl.h"
+
+int nl_open(struct nl *nl, int bus)
+{
+	int one = 1;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->sock = mnl_socket_open(bus);
+	if (!nl->sock)
+		return -errno;
+	/* Ask for the kernel's reason along with each error, and no echo of our
+	 * request in it. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = -errno;
+
+		mnl_socket_close(nl->sock);
+		nl->sock = NULL;
+		return err;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (unsigned int)time(NULL);
+	return 0;
+}
+
+void nl_close(struct nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	nl->sock = NULL;
+}
+
+struct nlmsghdr *nl_msg(struct nl *nl, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	return nlh;
+}
+
+struct nlmsghdr *genl_msg(struct nl *nl, uint16_t family, uint8_t cmd, uint16_t flags)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, family, flags);
+	struct genlmsghdr *genl;
+
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = 1;
+	return nlh;
+}
+
+/* Copies the NLMSGERR_ATTR_MSG of an error message into nl->err. */
+static void nl_save_extack(struct nl *nl, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	unsigned int off = sizeof(*e);
+	const struct nlattr *attr;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	/* Without NLM_F_CAPPED the original request follows the header. */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	mnl_attr_for_each(attr, nlh, off) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+			snprintf(nl->err, sizeof(nl->err), "%s", mnl_attr_get_str(attr));
+			return;
+		}
+	}
+}
+
+int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	unsigned int seq = nlh->nlmsg_seq;
+	char rbuf[NL_BUFSIZE];
+
+	nl->err[0] = '\0';
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+
+	for (;;) {
+		ssize_t len = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
+		const struct nlmsghdr *r = (const struct nlmsghdr *)rbuf;
+		int rest = (int)len;
+
+		if (len < 0)
+			return -errno;
+		for (; mnl_nlmsg_ok(r, rest); r = mnl_nlmsg_next(r, &rest)) {
+			if (r->nlmsg_seq != seq || r->nlmsg_pid != nl->portid)
+				continue;	/* stale reply to an earlier request */
+			if (r->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(r);
+
+				if (e->error)
+					nl_save_extack(nl, r);
+				return e->error;
+			}
+			if (r->nlmsg_type == NLMSG_DONE)
+				return 0;
+			errno = 0;
+			if (cb && cb(r, data) < MNL_CB_OK)
+				return errno ? -errno : -EINVAL;
+		}
+	}
+}
+
+const char *nl_strerror(struct nl *nl, int err)
+{
+	static char msg[sizeof(nl->err) + 64];
+
+	if (nl->err[0])
+		snprintf(msg, sizeof(msg), "%s: %s", strerror(-err), nl->err);
+	else
+		snprintf(msg, sizeof(msg), "%s", strerror(-err));
+	return msg;
+}
+
+static int genl_family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
+		    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+			*(int *)data = mnl_attr_get_u16(attr);
+	}
+	return MNL_CB_OK;
+}
+
+int genl_family(struct nl *nl, const char *name)
+{
+	struct nlmsghdr *nlh = genl_msg(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	int id = -ENOENT, err;
+
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
+	err = nl_talk(nl, nlh, genl_family_cb, &id);
+	return err ? err : id;
+}
