@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The test guest itself: writable paths, modules, namespaces, and our build.
+#
+#   +-------------------- guest (scripts/vm) --------------------+
+#   |  / host root, read-only (9p)     /tmp /run  tmpfs           |
+#   |  /etc /var  overlays             repository, writable (9p)  |
+#   |                                                             |
+#   |  +---------+  veth  +---------+                             |
+#   |  | h1-NS   |--------| h2-NS   |   198.51.100.1 <-> .2       |
+#   |  +---------+        +---------+                             |
+#   +-------------------------------------------------------------+
+source "$(dirname "$0")/../lib.sh"
+
+writable() { local f=$1/.trellis-w.$$; touch "$f" && rm -f "$f"; }
+for d in /tmp /run /var /etc "$TOP"; do
+	check "guest: $d is writable" writable "$d"
+done
+check_fails "guest: the host root is read-only" touch /usr/.trellis-w.$$
+check "guest: modprobe loads a module of the guest kernel" modprobe dummy
+defer rmmod dummy
+
+ns_add h1 h1
+ns_add h2 h2
+check "guest: veth between two namespaces" \
+	ip link add veth0 netns "$h1" type veth peer name veth0 netns "$h2"
+ip -n "$h1" addr add 198.51.100.1/24 dev veth0
+ip -n "$h2" addr add 198.51.100.2/24 dev veth0
+ip -n "$h1" link set veth0 up
+ip -n "$h2" link set veth0 up
+check "guest: ping across the veth" ip netns exec "$h1" ping -c 1 -W 5 198.51.100.2
+
+for m in egre shortbridge; do
+	if [ -f "$TOP/kernel/$m/$m.ko" ]; then
+		check "guest: the freshly built $m.ko loads" insmod_built "$m"
+		check "guest: $m is loaded from the build tree" \
+			test "$(modinfo -F srcversion "$TOP/kernel/$m/$m.ko")" = "$(cat /sys/module/$m/srcversion)"
+		defer rmmod "$m"
+		[ "$m" = egre ] && rmmod egre	# egre and ip_gre cannot share a kernel
+	else
+		skip "guest: the freshly built $m.ko loads" "kernel/$m/$m.ko is not built"
+	fi
+done
