@@ -11,6 +11,22 @@
  *     SHORTBRIDGE_A_PORT_A    u32  ifindex (required)
  *     SHORTBRIDGE_A_PORT_B    u32  ifindex (required)
  *     SHORTBRIDGE_A_FLAGS     u32  SHORTBRIDGE_F_* (optional)
+ *     SHORTBRIDGE_A_NETNS_FD  u32  file descriptor of the network namespace
+ *                                  PORT_B lives in (optional; default: the
+ *                                  socket's).  Both ports must be in one
+ *                                  namespace: naming another one is refused
+ *                                  with "devices are in different network
+ *                                  namespaces" (use a veth pair to cross).
+ *
+ *   Refusals (errno, then the extack message; "first"/"second" name PORT_A
+ *   and PORT_B, which the error's offset attribute also points at):
+ *     ENODEV  no such device            EINVAL  is the loopback device
+ *     EINVAL  is not an Ethernet device EINVAL  cannot join a device to itself
+ *     EXDEV   devices are in different network namespaces
+ *     EBUSY   is already a bridge port / bond slave / team port /
+ *             Open vSwitch port / macvlan lower device / shortbridge port /
+ *             already has a receive handler
+ *     EPERM   no CAP_NET_ADMIN in the socket's network namespace
  *
  *   SHORTBRIDGE_CMD_DEL     remove the join holding a device
  *     SHORTBRIDGE_A_PORT_A    u32  ifindex of either port
@@ -28,6 +44,17 @@
  *       SHORTBRIDGE_STATS_DROP_MTU   u64  frame longer than the egress MTU
  *       SHORTBRIDGE_STATS_DROP_DOWN  u64  egress port down or no carrier
  *       SHORTBRIDGE_STATS_DROP_XMIT  u64  egress device refused the frame
+ *
+ * Bytes count whole Ethernet frames (header included, FCS not).  A frame
+ * may exceed the egress MTU by its Ethernet header (and a VLAN tag, which
+ * the receive path has already taken out of the frame).
+ *
+ * SHORTBRIDGE_F_CARRIER_FOLLOW: when one port is not operationally up
+ * (administratively down, or its driver reports no carrier), the other
+ * port, if it is a veth device, loses its carrier on both ends of its veth
+ * pair, so that whatever sits at the far end (a virtual host's namespace)
+ * sees NO-CARRIER.  Carriers of other drivers (tunnels, NICs) belong to
+ * their drivers and are only read, never set.  See docs/shortbridge.md.
  */
 #ifndef _UAPI_LINUX_SHORTBRIDGE_H
 #define _UAPI_LINUX_SHORTBRIDGE_H
@@ -54,6 +81,7 @@ enum shortbridge_attr {
 	SHORTBRIDGE_A_FLAGS,
 	SHORTBRIDGE_A_STATS_AB,
 	SHORTBRIDGE_A_STATS_BA,
+	SHORTBRIDGE_A_NETNS_FD,
 	__SHORTBRIDGE_A_MAX,
 };
 #define SHORTBRIDGE_A_MAX (__SHORTBRIDGE_A_MAX - 1)
