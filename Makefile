@@ -33,7 +33,7 @@ unit: trellisd
 	$(MAKE) -C tests/unit run
 
 check: all
-	tests/run
+	TRELLIS_NO_BUILD=1 tests/run
 
 demo: all
 	scripts/demo
