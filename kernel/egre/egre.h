@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * egre: Ethernet-over-GRE tunnel devices.  Shared structures of main.c
+ * (module and per-netns state), device.c (net_device and rtnl_link_ops),
+ * xmit.c and rcv.c (the packet paths).
+ *
+ * Locking: tunnels are added to and removed from the per-netns hash table
+ * under RTNL; the receive path looks them up under RCU only.  The settings a
+ * running device may change (ttl, tos, pmtudisc, csum, seq) are packed into
+ * one word, egre_tunnel.cfg, written under RTNL with WRITE_ONCE and read once
+ * per packet with READ_ONCE, so a packet always sees one consistent set.
+ */
+#ifndef _EGRE_H
+#define _EGRE_H
+
+#include <linux/ethtool.h>
+#include <linux/hashtable.h>
+#include <linux/ip.h>
+#include <linux/netdevice.h>
+#include <net/dst_cache.h>
+#include <net/gro_cells.h>
+#include <net/netns/generic.h>
+
+/* Drops counted per device, shown by ethtool -S. */
+enum egre_dev_drop {
+	EGRE_DROP_BAD_CSUM,	/* GRE checksum wrong, or missing when required */
+	EGRE_DROP_OUT_OF_SEQ,	/* sequence number old, repeated or missing */
+	EGRE_DROP_RUNT,		/* inner frame shorter than an Ethernet header */
+	EGRE_DROP_TOO_BIG,	/* transmit: frame too big for the path MTU */
+	EGRE_DROP_NO_ROUTE,	/* transmit: no route to the remote end */
+	EGRE_DEV_DROP_MAX,
+};
+
+/* Drops counted per network namespace (no device is known yet), shown in
+ * /proc/net/egre. */
+enum egre_net_drop {
+	EGRE_NET_TRUNCATED,	/* packet shorter than its GRE header */
+	EGRE_NET_BAD_VERSION,	/* GRE version is not 0 */
+	EGRE_NET_BAD_FLAGS,	/* routing, strict source route, recursion,
+				 * ack or reserved flag bits set */
+	EGRE_NET_NO_KEY,	/* no key in the GRE header */
+	EGRE_NET_BAD_PROTO,	/* protocol is not 0x6558 (Ethernet) */
+	EGRE_NET_UNKNOWN_KEY,	/* no tunnel for (remote, local, key) */
+	EGRE_NET_DROP_MAX,
+};
+
+extern const char egre_dev_drop_names[EGRE_DEV_DROP_MAX][ETH_GSTRING_LEN];
+extern const char egre_net_drop_names[EGRE_NET_DROP_MAX][ETH_GSTRING_LEN];
+
+/* egre_tunnel.cfg: the live-changeable settings in one word. */
+#define EGRE_CFG_TTL_MASK	0x000000ffU	/* 0 = inherit */
+#define EGRE_CFG_TOS_SHIFT	8
+#define EGRE_CFG_TOS_MASK	0x0000ff00U
+#define EGRE_CFG_TOS_INHERIT	BIT(16)
+#define EGRE_CFG_PMTUDISC	BIT(17)
+#define EGRE_CFG_CSUM		BIT(18)
+#define EGRE_CFG_SEQ		BIT(19)
+
+static inline u8 egre_cfg_ttl(u32 cfg)
+{
+	return cfg & EGRE_CFG_TTL_MASK;
+}
+
+static inline u8 egre_cfg_tos(u32 cfg)
+{
+	return (cfg & EGRE_CFG_TOS_MASK) >> EGRE_CFG_TOS_SHIFT;
+}
+
+/* GRE header length: base 4, key 4, checksum 4, sequence number 4. */
+static inline int egre_gre_hlen(u32 cfg)
+{
+	return 8 + (cfg & EGRE_CFG_CSUM ? 4 : 0) + (cfg & EGRE_CFG_SEQ ? 4 : 0);
+}
+
+/* Everything egre adds in front of the inner IP packet: outer IPv4, GRE and
+ * the inner Ethernet header.  The default MTU is the underlay MTU minus this. */
+static inline int egre_encap_len(u32 cfg)
+{
+	return sizeof(struct iphdr) + egre_gre_hlen(cfg) + ETH_HLEN;
+}
+
+#define EGRE_MAX_ENCAP_LEN	(sizeof(struct iphdr) + 16 + ETH_HLEN)
+
+struct egre_tunnel {
+	struct hlist_node hash;		/* egre_net.tunnels; RTNL, RCU readers */
+	struct net_device *dev;
+	struct net *net;		/* == dev_net(dev): devices stay put */
+
+	/* Identity: fixed for the life of the device. */
+	__be32 local;
+	__be32 remote;
+	u32 key;
+	int link;			/* underlay ifindex, 0 = any; RTNL */
+
+	u32 cfg;			/* EGRE_CFG_*; READ_ONCE/WRITE_ONCE */
+
+	atomic_t o_seq;			/* next sequence number to send */
+	atomic_t i_seq;			/* next expected; 0 = none seen yet */
+
+	struct dst_cache dst_cache;
+	struct gro_cells gro_cells;
+	atomic_long_t drops[EGRE_DEV_DROP_MAX];
+};
+
+#define EGRE_HASH_BITS 8
+
+struct egre_net {
+	DECLARE_HASHTABLE(tunnels, EGRE_HASH_BITS);
+	atomic_long_t drops[EGRE_NET_DROP_MAX];
+};
+
+extern unsigned int egre_net_id;
+
+static inline struct egre_net *egre_pernet(const struct net *net)
+{
+	return net_generic(net, egre_net_id);
+}
+
+static inline void egre_dev_drop(struct egre_tunnel *t, enum egre_dev_drop why)
+{
+	atomic_long_inc(&t->drops[why]);
+}
+
+static inline void egre_net_drop(struct egre_net *en, enum egre_net_drop why)
+{
+	atomic_long_inc(&en->drops[why]);
+}
+
+/* main.c */
+u32 egre_hash(__be32 remote, __be32 local, u32 key);
+
+/* device.c */
+extern struct rtnl_link_ops egre_link_ops;
+void egre_unlink_underlay(struct net_device *underlay);
+void egre_underlay_state(struct net_device *underlay);
+
+/* xmit.c */
+netdev_tx_t egre_xmit(struct sk_buff *skb, struct net_device *dev);
+netdev_features_t egre_features_check(struct sk_buff *skb,
+				      struct net_device *dev,
+				      netdev_features_t features);
+
+/* rcv.c */
+struct egre_tunnel *egre_lookup(struct egre_net *en, __be32 remote,
+				__be32 local, u32 key);
+int egre_rcv(struct sk_buff *skb);
+int egre_err(struct sk_buff *skb, u32 info);
+
+#endif /* _EGRE_H */

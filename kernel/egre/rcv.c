@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egre: receive.  egre owns IP protocol 47, so every GRE packet for this
+ * host comes here, under rcu_read_lock() (ip_local_deliver).  Each is
+ * checked, matched to its tunnel by (remote, local, key) in the per-netns
+ * hash table without taking a lock, stripped to the inner Ethernet frame
+ * and handed to GRO; every drop is counted under its reason.
+ */
+#include <linux/etherdevice.h>
+#include <linux/icmp.h>
+#include <linux/if_tunnel.h>
+#include <net/gre.h>
+#include <net/inet_ecn.h>
+#include <net/ip.h>
+#include <net/ip_tunnels.h>
+#include <net/route.h>
+
+#include "egre.h"
+
+/* Flag bits egre never accepts: routing present, strict source route,
+ * recursion control, acknowledgment (version 1 only) and reserved bits. */
+#define EGRE_BAD_FLAGS	(GRE_ROUTING | GRE_STRICT | GRE_REC | GRE_ACK | \
+			 GRE_FLAGS)
+
+struct egre_tunnel *egre_lookup(struct egre_net *en, __be32 remote,
+				__be32 local, u32 key)
+{
+	struct egre_tunnel *t;
+
+	hash_for_each_possible_rcu(en->tunnels, t, hash,
+				   egre_hash(remote, local, key))
+		if (t->key == key && t->remote == remote && t->local == local)
+			return t;
+	return NULL;
+}
+
+static int egre_hdr_len(__be16 flags)
+{
+	return 4 + (flags & GRE_CSUM ? 4 : 0) + (flags & GRE_KEY ? 4 : 0) +
+	       (flags & GRE_SEQ ? 4 : 0);
+}
+
+/* Sequence numbers (RFC 2890): accept only numbers after the last one
+ * accepted.  Several CPUs may receive for one tunnel, hence the cmpxchg. */
+static bool egre_seq_ok(struct egre_tunnel *t, u32 seq)
+{
+	int next = atomic_read(&t->i_seq);
+
+	do {
+		if (next && (s32)(seq - (u32)next) < 0)
+			return false;
+	} while (!atomic_try_cmpxchg(&t->i_seq, &next, (int)(seq + 1)));
+	return true;
+}
+
+int egre_rcv(struct sk_buff *skb)
+{
+	struct egre_net *en = egre_pernet(dev_net(skb->dev));
+	const struct gre_base_hdr *greh;
+	enum egre_net_drop net_why;
+	enum egre_dev_drop dev_why;
+	const struct iphdr *iph;
+	struct egre_tunnel *t;
+	__be32 *options;
+	int hlen, nh, err;
+	__be16 flags;
+	u32 cfg;
+
+	if (!pskb_may_pull(skb, sizeof(*greh))) {
+		net_why = EGRE_NET_TRUNCATED;
+		goto drop_net;
+	}
+	greh = (const struct gre_base_hdr *)skb->data;
+	flags = greh->flags;
+	if (flags & GRE_VERSION) {
+		net_why = EGRE_NET_BAD_VERSION;
+		goto drop_net;
+	}
+	if (flags & EGRE_BAD_FLAGS) {
+		net_why = EGRE_NET_BAD_FLAGS;
+		goto drop_net;
+	}
+	if (!(flags & GRE_KEY)) {
+		net_why = EGRE_NET_NO_KEY;
+		goto drop_net;
+	}
+	hlen = egre_hdr_len(flags);
+	if (!pskb_may_pull(skb, hlen)) {
+		net_why = EGRE_NET_TRUNCATED;
+		goto drop_net;
+	}
+	greh = (const struct gre_base_hdr *)skb->data;
+	if (greh->protocol != htons(ETH_P_TEB)) {
+		net_why = EGRE_NET_BAD_PROTO;
+		goto drop_net;
+	}
+
+	options = (__be32 *)(greh + 1);
+	if (flags & GRE_CSUM)
+		options++;
+	iph = ip_hdr(skb);
+	t = egre_lookup(en, iph->saddr, iph->daddr, ntohl(*options));
+	if (!t) {
+		net_why = EGRE_NET_UNKNOWN_KEY;
+		goto drop_net;
+	}
+	cfg = READ_ONCE(t->cfg);
+
+	/* A checksum is checked whenever present, and required when the
+	 * tunnel is configured to use them. */
+	if (flags & GRE_CSUM) {
+		if (skb_checksum_simple_validate(skb)) {
+			dev_why = EGRE_DROP_BAD_CSUM;
+			DEV_STATS_INC(t->dev, rx_crc_errors);
+			goto drop_dev;
+		}
+		skb_checksum_try_convert(skb, IPPROTO_GRE, null_compute_pseudo);
+	} else if (cfg & EGRE_CFG_CSUM) {
+		dev_why = EGRE_DROP_BAD_CSUM;
+		DEV_STATS_INC(t->dev, rx_crc_errors);
+		goto drop_dev;
+	}
+
+	if (cfg & EGRE_CFG_SEQ) {
+		if (!(flags & GRE_SEQ) ||
+		    !egre_seq_ok(t, ntohl(options[1]))) {
+			dev_why = EGRE_DROP_OUT_OF_SEQ;
+			DEV_STATS_INC(t->dev, rx_fifo_errors);
+			goto drop_dev;
+		}
+	}
+
+	if (skb->len < hlen + ETH_HLEN) {
+		dev_why = EGRE_DROP_RUNT;
+		DEV_STATS_INC(t->dev, rx_length_errors);
+		goto drop_dev;
+	}
+
+	/* Offset of the outer IP header: the pulls below may move skb->head. */
+	nh = skb_network_header(skb) - skb->head;
+	err = iptunnel_pull_header(skb, hlen, htons(ETH_P_TEB), false);
+	if (err)
+		goto drop_err;
+	skb_set_network_header(skb, ETH_HLEN);
+	if (!pskb_inet_may_pull(skb)) {
+		dev_why = EGRE_DROP_RUNT;
+		DEV_STATS_INC(t->dev, rx_length_errors);
+		goto drop_dev;
+	}
+	iph = (const struct iphdr *)(skb->head + nh);
+	if (unlikely(IP_ECN_decapsulate(iph, skb) > 1)) {
+		DEV_STATS_INC(t->dev, rx_frame_errors);
+		goto drop_err;
+	}
+
+	skb->protocol = eth_type_trans(skb, t->dev);
+	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
+	dev_sw_netstats_rx_add(t->dev, skb->len);
+	gro_cells_receive(&t->gro_cells, skb);
+	return 0;
+
+drop_net:
+	egre_net_drop(en, net_why);
+	kfree_skb(skb);
+	return 0;
+drop_dev:
+	egre_dev_drop(t, dev_why);
+drop_err:
+	DEV_STATS_INC(t->dev, rx_errors);
+	kfree_skb(skb);
+	return 0;
+}
+
+/* ICMP about a packet we sent: skb->data is the quoted outer IPv4 header.
+ * Path-MTU and redirect information is recorded on the route to the remote
+ * end, where egre_xmit's next route lookup (the dst_cache entry is
+ * invalidated) picks it up. */
+int egre_err(struct sk_buff *skb, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const int type = icmp_hdr(skb)->type;
+	const int code = icmp_hdr(skb)->code;
+	struct net *net = dev_net(skb->dev);
+	const struct gre_base_hdr *greh;
+	int ihl = iph->ihl * 4, hlen;
+	struct egre_tunnel *t;
+	__be32 *options;
+
+	if (!pskb_may_pull(skb, ihl + sizeof(*greh)))
+		return -EINVAL;
+	greh = (const struct gre_base_hdr *)(skb->data + ihl);
+	if ((greh->flags & (GRE_VERSION | EGRE_BAD_FLAGS)) ||
+	    !(greh->flags & GRE_KEY))
+		return -EINVAL;
+	hlen = egre_hdr_len(greh->flags);
+	if (!pskb_may_pull(skb, ihl + hlen))
+		return -EINVAL;
+	iph = (const struct iphdr *)skb->data;
+	greh = (const struct gre_base_hdr *)(skb->data + ihl);
+	options = (__be32 *)(greh + 1);
+	if (greh->flags & GRE_CSUM)
+		options++;
+
+	/* We sent it: the quoted destination is our remote end. */
+	t = egre_lookup(egre_pernet(net), iph->daddr, iph->saddr,
+			ntohl(*options));
+	if (!t)
+		return -ENOENT;
+
+	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED)
+		ipv4_update_pmtu(skb, net, info, READ_ONCE(t->link),
+				 IPPROTO_GRE);
+	else if (type == ICMP_REDIRECT)
+		ipv4_redirect(skb, net, READ_ONCE(t->link), IPPROTO_GRE);
+	return 0;
+}
