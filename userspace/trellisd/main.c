@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "trellisd.h"
+#include "sb.h"
 
 static int cmd_help(int argc, char **argv);
 
 /* One line per subcommand; each is implemented in a file of its own name. */
 static const struct command commands[] = {
 	{ "help",	cmd_help,	"help" },
+	{ "sb", cmd_sb, "sb add DEV DEV [carrier-follow] | del DEV | show [DEV]" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
