@@ -7,6 +7,7 @@
 
 #include "trellisd.h"
 #include "sb.h"
+#include "egre.h"
 
 static int cmd_help(int argc, char **argv);
 
@@ -14,6 +15,7 @@ static int cmd_help(int argc, char **argv);
 static const struct command commands[] = {
 	{ "help",	cmd_help,	"help" },
 	{ "sb", cmd_sb, "sb add DEV DEV [carrier-follow] | del DEV | show [DEV]" },
+	{ "egre", cmd_egre, "egre add|del|show|set ..." },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
