@@ -14,6 +14,7 @@ static int cmd_help(int argc, char **argv);
 /* One line per subcommand; each is implemented in a file of its own name. */
 static const struct command commands[] = {
 	{ "help",	cmd_help,	"help" },
+	{ "check",	cmd_check,	"check FILE" },
 	{ "sb", cmd_sb, "sb add DEV DEV [carrier-follow] | del DEV | show [DEV]" },
 	{ "egre", cmd_egre, "egre add|del|show|set ..." },
 };

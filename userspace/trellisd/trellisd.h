@@ -9,6 +9,14 @@ struct command {
 	const char *usage;
 };
 
+int cmd_check(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_link(int argc, char **argv);
+
 /* Print "trellisd: [warning: ]" and the message to stderr. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

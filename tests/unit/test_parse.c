@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the topology parser (userspace/trellisd/parse.c): every
+ * error path with the message it must give, and the valid examples.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "topo.h"
+
+struct bad_case {
+	const char *name;
+	const char *text;
+	const char *want;	/* a substring of the first error */
+};
+
+#define S "slice s\n"
+#define H2 "host a\nhost b\n"
+
+static const struct bad_case bad[] = {
+	/* statements */
+	{ "unknown statement with hint", S "hots a\n", "t.topo:2:1: unknown statement `hots' (did you mean `host'?)" },
+	{ "unknown statement, no hint", S "frobnicate\n", "unknown statement `frobnicate'" },
+	{ "sub-statement not indented", S "host a\nsysctl net.ipv4.ip_forward=1\n", "sub-statements are indented" },
+	{ "indented line outside", S "  addr a 192.0.2.1/24\n", "t.topo:2:3: indented line `addr' does not continue" },
+	{ "no slice", "host a\n", "no `slice NAME' statement" },
+	{ "two slices", S "slice t\n", "a second `slice' statement" },
+	{ "slice without name", "slice\n", "expected a slice name" },
+	{ "bad slice name", "slice a/b\n", "invalid slice name `a/b'" },
+	{ "slice trailing word", "slice a b\n", "unexpected `b' after the slice name" },
+	{ "too many tokens", S "host a" " x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x"
+	  " x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x"
+	  " x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x"
+	  " x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x\n", "too many words" },
+	/* nodes */
+	{ "node without name", S "node\n", "expected a node name" },
+	{ "bad node name", S "node a.b underlay 192.0.2.1\n", "invalid node name `a.b'" },
+	{ "node unknown option", S "node n undrlay 192.0.2.1\n", "unknown node option `undrlay' (did you mean `underlay'?)" },
+	{ "node missing underlay value", S "node n underlay\n", "t.topo:2:16: expected an IPv4 address after `underlay'" },
+	{ "node bad underlay", S "node n underlay 192.0.2.300\n", "bad underlay address `192.0.2.300'" },
+	{ "node IPv6 underlay", S "node n underlay 2001:db8::1\n", "expected an IPv4 address" },
+	{ "node no underlay", S "node n capacity 3\n", "node `n' needs `underlay ADDRESS'" },
+	{ "node bad capacity", S "node n underlay 192.0.2.1 capacity -1\n", "bad capacity `-1'" },
+	{ "node zero capacity", S "node n underlay 192.0.2.1 capacity 0\n", "bad capacity `0'" },
+	{ "duplicate node", S "node n underlay 192.0.2.1\nnode n underlay 192.0.2.2\n", "duplicate node `n' (first defined at line 2)" },
+	{ "duplicate underlay", S "node n underlay 192.0.2.1\nnode m underlay 192.0.2.1\n", "nodes `n' and `m' have the same underlay address" },
+	{ "over capacity", S "node n underlay 192.0.2.1 capacity 1\n" H2, "node `n' has capacity 1 but 2 hosts are placed on it" },
+	/* hosts */
+	{ "host without name", S "host\n", "expected a host name after `host'" },
+	{ "bad host name", S "host r#1\n", "invalid host name `r#1'" },
+	{ "bad host name chars", S "host r.1\n", "invalid host name `r.1'" },
+	{ "host name too long", S "host abcdefghijabcdefghijabcdefghij12\n", "invalid host name" },
+	{ "duplicate host", S "host a\nhost a\n", "t.topo:3:6: duplicate host `a' (first defined at line 2)" },
+	{ "host unknown option", S "host a nod n\n", "unknown host option `nod' (did you mean `node'?)" },
+	{ "host option without value", S "host a hostname\n", "expected a hostname after `hostname'" },
+	{ "bad hostname", S "host a hostname -bad-\n", "invalid hostname `-bad-'" },
+	{ "bad hostname dots", S "host a hostname a..b\n", "invalid hostname `a..b'" },
+	{ "unknown node", S "node alpha underlay 192.0.2.1\nhost a node alpah\n", "t.topo:3:13: unknown node `alpah' (did you mean `alpha'?)" },
+	{ "node given, none declared", S "host a node n\n", "unknown node `n'" },
+	{ "unknown host statement", S "host a\n  sysctll net.ipv4.ip_forward=1\n", "unknown host statement `sysctll' (did you mean `sysctl'?)" },
+	/* sysctl */
+	{ "sysctl without value", S "host a\n  sysctl\n", "expected KEY=VALUE after `sysctl'" },
+	{ "sysctl without =", S "host a\n  sysctl net.ipv4.ip_forward\n", "expected KEY=VALUE, got `net.ipv4.ip_forward'" },
+	{ "sysctl not net", S "host a\n  sysctl kernel.panic=1\n", "sysctl `kernel.panic' is not per network namespace" },
+	{ "sysctl bad key", S "host a\n  sysctl net.ipv4/../x=1\n", "invalid sysctl key `net.ipv4/../x'" },
+	{ "sysctl too long", S "host a\n  sysctl net.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=1\n", "is too long" },
+	{ "sysctl two", S "host a\n  sysctl net.ipv4.ip_forward=1 net.x=2\n", "one KEY=VALUE per sysctl line" },
+	/* loopback */
+	{ "loopback empty", S "host a\n  loopback\n", "expected one or more addresses after `loopback'" },
+	{ "loopback bad address", S "host a\n  loopback 203.0.113.256/32\n", "t.topo:3:12: bad address `203.0.113.256/32'" },
+	{ "loopback prefix out of range", S "host a\n  loopback 203.0.113.1/33\n", "prefix length out of range in `203.0.113.1/33'" },
+	{ "loopback v6 prefix out of range", S "host a\n  loopback 2001:db8::1/129\n", "prefix length out of range" },
+	{ "loopback bad prefix length", S "host a\n  loopback 203.0.113.1/x\n", "bad prefix length in `203.0.113.1/x'" },
+	{ "loopback twice", S "host a\n  loopback 203.0.113.1 203.0.113.1/32\n", "address 203.0.113.1 is given twice to `a'" },
+	/* route */
+	{ "route empty", S "host a\n  route\n", "expected a destination prefix or `default'" },
+	{ "route bad destination", S "host a\n  route 10.0.0.0 via 10.0.0.1\n", "`10.0.0.0' needs a prefix length" },
+	{ "route host bits", S "host a\n  route 10.0.0.1/8 via 10.0.0.2\n", "route destination `10.0.0.1/8' has host bits set" },
+	{ "route unknown option", S "host a\n  route 10.0.0.0/8 vai 10.1.0.2\n", "unknown route option `vai' (did you mean `via'?)" },
+	{ "route missing gateway", S "host a\n  route 10.0.0.0/8 via\n", "expected a gateway address after `via'" },
+	{ "route bad gateway", S "host a\n  route 10.0.0.0/8 via 10.1.0\n", "bad gateway address `10.1.0'" },
+	{ "route gateway with length", S "host a\n  route 10.0.0.0/8 via 10.1.0.1/30\n", "bad gateway address" },
+	{ "route family mismatch", S "host a\n  route 10.0.0.0/8 via 2001:db8::1\n", "gateway `2001:db8::1' is not an IPv4 address" },
+	{ "route neither via nor dev", S "host a\n  route 10.0.0.0/8 metric 5\n", "a route needs `via GATEWAY' or `dev INTERFACE'" },
+	{ "route bad metric", S "host a\n  route 10.0.0.0/8 via 10.0.0.1 metric x\n", "bad metric `x'" },
+	{ "route bad dev", S "host a\n  route 10.0.0.0/8 dev a:b\n", "invalid interface name `a:b'" },
+	{ "route unknown dev", S "host a\n  route 10.0.0.0/8 dev eth9\n", "route via dev `eth9': host `a' has no such interface" },
+	/* run and file */
+	{ "run empty", S "host a\n  run\n", "expected a command after `run'" },
+	{ "file arguments", S "host a\n  file /etc/x\n", "expected `file DEST SOURCE'" },
+	{ "file outside etc", S "host a\n  file /usr/x parse.c\n", "file destination `/usr/x' must be a path under /etc/" },
+	{ "file escaping etc", S "host a\n  file /etc/../x parse.c\n", "must be a path under /etc/" },
+	{ "file missing", S "host a\n  file /etc/x no-such-file.conf\n", "t.topo:3:15: cannot read `no-such-file.conf': No such file or directory" },
+	{ "file not regular", S "host a\n  file /etc/x .\n", "cannot read `.': not a regular file" },
+	/* links */
+	{ "link without ends", S H2 "link a:eth0\n", "expected two ends" },
+	{ "link end without colon", S H2 "link a b:eth0\n", "expected HOST:INTERFACE, got `a'" },
+	{ "link end empty host", S H2 "link :eth0 b:eth0\n", "bad host name in `:eth0'" },
+	{ "link bad ifname", S H2 "link a:eth0 b:abcdefghijklmnop\n", "t.topo:4:15: invalid interface name `abcdefghijklmnop'" },
+	{ "link lo", S H2 "link a:lo b:eth0\n", "invalid interface name `lo'" },
+	{ "link unknown host", S H2 "link a:eth0 c:eth0\n", "t.topo:4:13: unknown host `c'" },
+	{ "link unknown host hint", S "host alpha\nhost b\nlink alpah:eth0 b:eth0\n", "unknown host `alpah' (did you mean `alpha'?)" },
+	{ "link interface twice", S H2 "host c\nlink a:eth0 b:eth0\nlink a:eth0 c:eth0\n", "interface a:eth0 is used twice (also at line 5)" },
+	{ "link to itself", S H2 "link a:eth0 a:eth0\n", "interface a:eth0 is used twice" },
+	{ "link unknown option", S H2 "link a:eth0 b:eth0 mut 1400\n", "unknown link option `mut' (did you mean `mtu'?)" },
+	{ "link mtu missing", S H2 "link a:eth0 b:eth0 mtu\n", "expected a number after `mtu'" },
+	{ "link mtu too small", S H2 "link a:eth0 b:eth0 mtu 67\n", "bad MTU `67' (expected 68 to 65535)" },
+	{ "link mtu too big", S H2 "link a:eth0 b:eth0 mtu 65536\n", "bad MTU `65536'" },
+	{ "link bad key", S H2 "link a:eth0 b:eth0 key 0\n", "bad GRE key `0'" },
+	{ "link key collision", S H2 "link a:eth0 b:eth0 key 7\nlink a:eth1 b:eth1 key 7\n", "GRE key 7 of link `a:eth1-b:eth1' collides with link `a:eth0-b:eth0' at line 4" },
+	{ "unknown link statement", S H2 "link a:eth0 b:eth0\n  adr a 10.0.0.1/24\n", "unknown link statement `adr' (did you mean `addr'?)" },
+	/* addr */
+	{ "addr without host", S H2 "link a:eth0 b:eth0\n  addr\n", "expected a host name after `addr'" },
+	{ "addr not an end", S H2 "host c\nlink a:eth0 b:eth0\n  addr c 10.0.0.1/24\n", "`c' is not an end of this link" },
+	{ "addr without address", S H2 "link a:eth0 b:eth0\n  addr a\n", "expected one or more ADDRESS/LENGTH after `a'" },
+	{ "addr without length", S H2 "link a:eth0 b:eth0\n  addr a 10.0.0.1\n", "`10.0.0.1' needs a prefix length (ADDRESS/LENGTH)" },
+	{ "addr prefix out of range", S H2 "link a:eth0 b:eth0\n  addr a 10.0.0.1/40\n", "prefix length out of range in `10.0.0.1/40'" },
+	{ "addr bad address", S H2 "link a:eth0 b:eth0\n  addr a 10.0.0.x/24\n", "bad address `10.0.0.x/24'" },
+	{ "addr network address", S H2 "link a:eth0 b:eth0\n  addr a 10.0.0.0/24\n", "`10.0.0.0/24' is the network address of its subnet" },
+	{ "addr broadcast address", S H2 "link a:eth0 b:eth0\n  addr a 10.0.0.3/30\n", "`10.0.0.3/30' is the broadcast address of its subnet" },
+	{ "addr ambiguous host", S "host a\nlink a:eth0 a:eth1\n  addr a 10.0.0.1/24\n", "host `a' has two ends here: write HOST:INTERFACE" },
+	{ "addr mismatched subnet", S H2 "link a:eth0 b:eth0\n  addr a 10.1.0.1/30\n  addr b 10.1.0.5/30\n", "t.topo:6:10: 10.1.0.5/30 on b is not in the subnet of 10.1.0.1/30 on a" },
+	{ "addr mismatched length", S H2 "link a:eth0 b:eth0\n  addr a 10.1.0.1/30\n  addr b 10.1.0.2/24\n", "10.1.0.2/24 on b is not in the subnet of 10.1.0.1/30 on a" },
+	{ "addr mismatched v6 subnet", S H2 "link a:eth0 b:eth0\n  addr a 2001:db8:1::1/64\n  addr b 2001:db8:2::2/64\n", "2001:db8:2::2/64 on b is not in the subnet of 2001:db8:1::1/64 on a" },
+	{ "addr duplicate", S H2 "host c\nlink a:eth0 b:eth0\n  addr a 10.1.0.1/24\nlink a:eth1 c:eth0\n  addr c 10.1.0.1/24\n", "address 10.1.0.1 on c:eth0 is already on a:eth0" },
+	{ "addr is a loopback", S "host a\n  loopback 10.9.9.9/32\nhost b\nlink a:eth0 b:eth0\n  addr b 10.9.9.9/24\n", "address 10.9.9.9 on b:eth0 is a loopback address of `a'" },
+	/* discipline */
+	{ "discipline without direction", S H2 "link a:eth0 b:eth0\n  discipline\n", "expected `both' or a host name after `discipline'" },
+	{ "discipline without options", S H2 "link a:eth0 b:eth0\n  discipline both\n", "expected discipline options" },
+	{ "discipline unknown option", S H2 "link a:eth0 b:eth0\n  discipline both dleay 10ms\n", "t.topo:5:19: unknown discipline option `dleay' (did you mean `delay'?)" },
+	{ "discipline missing value", S H2 "link a:eth0 b:eth0\n  discipline both delay\n", "expected a value after `delay'" },
+	{ "discipline time without unit", S H2 "link a:eth0 b:eth0\n  discipline both delay 10\n", "bad delay `10' (expected a time such as 10ms" },
+	{ "discipline bad time unit", S H2 "link a:eth0 b:eth0\n  discipline both delay 10min\n", "bad delay `10min'" },
+	{ "discipline bad loss", S H2 "link a:eth0 b:eth0\n  discipline both loss 0.1\n", "bad loss `0.1' (expected a percentage" },
+	{ "discipline loss over 100", S H2 "link a:eth0 b:eth0\n  discipline both loss 101%\n", "bad loss `101%'" },
+	{ "discipline bad rate", S H2 "link a:eth0 b:eth0\n  discipline both rate 100mb\n", "bad rate `100mb' (expected a rate such as 100mbit" },
+	{ "discipline rate too small", S H2 "link a:eth0 b:eth0\n  discipline both rate 1bit\n", "bad rate `1bit'" },
+	{ "discipline bad limit", S H2 "link a:eth0 b:eth0\n  discipline both limit 0\n", "bad limit `0' (expected a number of packets)" },
+	{ "discipline bad duplicate", S H2 "link a:eth0 b:eth0\n  discipline both duplicate x\n", "bad duplicate `x'" },
+	{ "discipline jitter without delay", S H2 "link a:eth0 b:eth0\n  discipline both jitter 1ms\n", "jitter needs a delay" },
+	{ "discipline jitter over delay", S H2 "link a:eth0 b:eth0\n  discipline both delay 1ms jitter 2ms\n", "jitter is larger than the delay" },
+	{ "discipline reorder without delay", S H2 "link a:eth0 b:eth0\n  discipline both reorder 25%\n", "reorder needs a delay" },
+	{ "discipline not an end", S H2 "host c\nlink a:eth0 b:eth0\n  discipline c delay 1ms\n", "`c' is not an end of this link" },
+	{ "discipline twice", S H2 "link a:eth0 b:eth0\n  discipline a delay 1ms\n  discipline a delay 2ms\n", "a second discipline for traffic leaving `a' (the first is at line 5)" },
+	/* lans */
+	{ "lan without name", S "lan\n", "expected a lan name after `lan'" },
+	{ "lan bad name", S "lan a:b\n", "invalid lan name `a:b'" },
+	{ "lan one member", S H2 "lan l a:eth0\n", "a lan needs at least two members" },
+	{ "lan bad member", S H2 "lan l a:eth0 b:\n", "invalid interface name `'" },
+	{ "lan unknown option", S H2 "lan l a:eth0 b:eth0 mtuu 1000\n", "unknown lan option `mtuu' (did you mean `mtu'?)" },
+	{ "duplicate lan", S H2 "lan l a:eth0 b:eth0\nlan l a:eth1 b:eth1\n", "duplicate lan `l' (first defined at line 4)" },
+	{ "lan mismatched subnet", S H2 "host c\nlan l a:eth0 b:eth0 c:eth0\n  addr a 10.0.0.1/24\n  addr c 10.0.1.3/24\n", "10.0.1.3/24 on c is not in the subnet of 10.0.0.1/24 on a" },
+	{ "lan across nodes", S "node n underlay 192.0.2.1\nnode m underlay 192.0.2.2\nhost a node n\nhost b node m\nlan l a:eth0 b:eth0\n", "lans across nodes are not supported yet" },
+	{ "unknown lan statement", S H2 "lan l a:eth0 b:eth0\n  discipine a delay 1ms\n", "unknown lan statement `discipine' (did you mean `discipline'?)" },
+};
+
+static void test_bad(void **state)
+{
+	const struct bad_case *c = *state;
+	struct diag d = { 0 };
+	struct topo t;
+	int ret;
+
+	ret = topo_parse_text(&t, c->text, "t.topo", SRCDIR, &d);
+	assert_int_equal(ret, -1);
+	assert_true(d.n > 0);
+	if (!strstr(d.msgs[0], c->want)) {
+		print_error("first error: %s\nwanted: %s\n", d.msgs[0], c->want);
+		fail();
+	}
+	diag_free(&d);
+}
+
+/* The refused statement does not cascade: one error per bad line. */
+static void test_errors_collected(void **state)
+{
+	struct diag d = { 0 };
+	struct topo t;
+
+	(void)state;
+	assert_int_equal(topo_parse_text(&t, S H2 "hots c\nlink a:eth0 b:eth0 mut 1\n  addr a 10.0.0.1/24\nlink a:eth1 z:eth0\n",
+					 "t.topo", ".", &d), -1);
+	assert_int_equal(d.n, 3);
+	assert_non_null(strstr(d.msgs[0], ":4:1: unknown statement `hots'"));
+	assert_non_null(strstr(d.msgs[1], ":5:20: unknown link option `mut'"));
+	assert_non_null(strstr(d.msgs[2], ":7:13: unknown host `z'"));
+	diag_free(&d);
+}
+
+static void test_valid_model(void **state)
+{
+	struct diag d = { 0 };
+	struct topo t;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(topo_parse_text(&t,
+		"# comment\n"
+		"node alpha underlay 192.0.2.1 capacity 4\n"
+		"node beta underlay 192.0.2.2\n"
+		"slice s1\n"
+		"host r1 hostname r1.s1.example   # trailing comment\n"
+		"    sysctl net.ipv4.ip_forward=1\n"
+		"    loopback 203.0.113.1/32 2001:db8:ff::1\n"
+		"    route 198.51.100.64/26 via 198.51.100.2 metric 20\n"
+		"    route default6 via 2001:db8:1::2\n"
+		"    route 10.0.0.0/8 dev eth0\n"
+		"    run sleep 1000\n"
+		"\n"
+		"host r2 node beta\n"
+		"link r1:eth0 r2:eth0 mtu 1400\n"
+		"\taddr r1 198.51.100.1/30 2001:db8:1::1/64\n"
+		"\taddr r2:eth0 198.51.100.2/30 2001:db8:1::2/64\n"
+		"\tdiscipline both delay 10ms jitter 1ms loss 0.1% rate 100mbit\n"
+		"\tdiscipline r1 delay 5ms duplicate 1% reorder 25% corrupt 0.5% limit 500 rate 8kbps\n",
+		"t.topo", ".", &d) ? -(int)d.n : 0, 0);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(t.slice, "s1");
+	assert_int_equal(t.n_nodes, 2);
+	assert_int_equal(t.nodes[0].capacity, 4);
+	assert_int_equal(t.n_hosts, 2);
+	assert_string_equal(t.hosts[0].hostname, "r1.s1.example");
+	assert_string_equal(t.hosts[1].hostname, "r2");
+	assert_int_equal(t.hosts[0].node, 0);	/* first node by default */
+	assert_int_equal(t.hosts[1].node, 1);
+	assert_string_equal(t.hosts[0].sysctls[0].key, "net.ipv4.ip_forward");
+	assert_string_equal(t.hosts[0].sysctls[0].value, "1");
+	assert_int_equal(t.hosts[0].n_loopbacks, 2);
+	assert_int_equal(t.hosts[0].loopbacks[1].len, 128);
+	assert_int_equal(t.hosts[0].n_routes, 3);
+	assert_int_equal(t.hosts[0].routes[0].metric, 20);
+	assert_int_equal(t.hosts[0].routes[1].dst.family, AF_INET6);
+	assert_int_equal(t.hosts[0].routes[1].dst.len, 0);
+	assert_string_equal(t.hosts[0].routes[2].dev, "eth0");
+	assert_string_equal(t.hosts[0].runs[0].cmd, "sleep 1000");
+	assert_int_equal(t.n_links, 1);
+	assert_int_equal(t.links[0].mtu, 1400);
+	assert_string_equal(t.links[0].name, "r1:eth0-r2:eth0");
+	assert_int_equal(t.links[0].key, topo_link_key("s1", "r1:eth0-r2:eth0"));
+	assert_int_equal(t.links[0].ends[1].n_addrs, 2);
+	assert_string_equal(prefix_str(&t.links[0].ends[1].addrs[1], buf, sizeof(buf)), "2001:db8:1::2/64");
+	/* r1's own line replaces `both' for its direction */
+	assert_int_equal(t.links[0].ends[0].disc.delay_ns, 5000000);
+	assert_int_equal(t.links[0].ends[0].disc.rate_bps, 64000);
+	assert_int_equal(t.links[0].ends[0].disc.limit, 500);
+	assert_true(t.links[0].ends[0].disc.reorder == 25.0);
+	assert_int_equal(t.links[0].ends[1].disc.delay_ns, 10000000);
+	assert_int_equal(t.links[0].ends[1].disc.jitter_ns, 1000000);
+	assert_int_equal(t.links[0].ends[1].disc.rate_bps, 100000000);
+	assert_true(t.links[0].ends[1].disc.loss > 0.0999 && t.links[0].ends[1].disc.loss < 0.1001);
+	topo_free(&t);
+}
+
+static void test_key_deterministic(void **state)
+{
+	(void)state;
+	assert_int_equal(topo_link_key("s", "a:eth0-b:eth0"), topo_link_key("s", "a:eth0-b:eth0"));
+	assert_int_not_equal(topo_link_key("s", "a:eth0-b:eth0"), topo_link_key("t", "a:eth0-b:eth0"));
+	assert_int_not_equal(topo_link_key("s", "a:eth0-b:eth0"), 0);
+}
+
+static void test_closest_word(void **state)
+{
+	static const char *const words[] = { "delay", "jitter", "loss", NULL };
+
+	(void)state;
+	assert_string_equal(closest_word("dleay", words), "delay");
+	assert_string_equal(closest_word("los", words), "loss");
+	assert_null(closest_word("bandwidth", words));
+}
+
+static void test_example(void **state)
+{
+	const char *path = *state;
+	struct diag d = { 0 };
+	struct topo t;
+	int ret = topo_parse_file(&t, path, NULL, &d);
+
+	for (size_t i = 0; i < d.n; i++)
+		print_error("%s\n", d.msgs[i]);
+	assert_int_equal(ret, 0);
+	assert_true(t.n_hosts >= 2);
+	topo_free(&t);
+}
+
+static void test_missing_file(void **state)
+{
+	struct diag d = { 0 };
+	struct topo t;
+
+	(void)state;
+	assert_int_equal(topo_parse_file(&t, "no/such.topo", NULL, &d), -1);
+	assert_string_equal(d.msgs[0], "no/such.topo: No such file or directory");
+	diag_free(&d);
+}
+
+int main(void)
+{
+	size_t nbad = sizeof(bad) / sizeof(bad[0]);
+	static const char *const examples[] = {
+		TOPDIR "/topo/line.topo", TOPDIR "/topo/ring.topo",
+		TOPDIR "/topo/two-node.topo", TOPDIR "/topo/lan.topo",
+	};
+	size_t nex = sizeof(examples) / sizeof(examples[0]);
+	struct CMUnitTest *tests = calloc(nbad + nex + 6, sizeof(*tests));
+	size_t n = 0;
+
+	for (size_t i = 0; i < nbad; i++) {
+		tests[n].name = bad[i].name;
+		tests[n].test_func = test_bad;
+		tests[n].initial_state = (void *)&bad[i];
+		n++;
+	}
+	for (size_t i = 0; i < nex; i++) {
+		tests[n].name = examples[i] + strlen(TOPDIR) + 1;
+		tests[n].test_func = test_example;
+		tests[n].initial_state = (void *)examples[i];
+		n++;
+	}
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_errors_collected);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_valid_model);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_key_deterministic);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_closest_word);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_missing_file);
+	return _cmocka_run_group_tests("parse", tests, n, NULL, NULL);
+}

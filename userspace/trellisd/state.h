@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * State of the deployed slices, under /run/trellis (or $TRELLIS_RUNDIR):
+ *
+ *   /run/trellis/SLICE/topology   a copy of the deployed topology file
+ *   /run/trellis/SLICE/source     its original path and directory
+ *   /run/trellis/SLICE/keys       the GRE keys the slice uses, one a line
+ *   /run/trellis/SLICE/journal    every object created, one a line, appended
+ *                                 as it is created (see below)
+ *   /run/trellis/SLICE/complete   present once `up' or `apply' finished
+ *   /run/trellis/SLICE/hosts/H/   per host: etc/ and work/ (its /etc
+ *                                 overlay), log (output of its commands)
+ *
+ * Journal lines:
+ *   host NAME PID STARTTIME NETINO MNTINO   a host's holder process and the
+ *                                           inodes of its namespaces
+ *   rlink IFNAME                            an interface in the root netns
+ */
+#ifndef TRELLIS_STATE_H
+#define TRELLIS_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "topo.h"
+
+#define SWITCH_HOST "%switch"	/* the per-slice namespace holding lan bridges */
+
+struct jentry {
+	char kind[8];		/* "host" or "rlink" */
+	char name[64];
+	pid_t pid;
+	unsigned long long start;
+	unsigned long netino, mntino;
+};
+
+struct journal {
+	struct jentry *e;
+	size_t n;
+};
+
+const char *run_dir(void);
+/* "$rundir/slice" (static buffer) */
+const char *slice_dir(const char *slice);
+bool slice_exists(const char *slice);
+
+/* Checks t's GRE keys against the other deployed slices; prints each
+ * collision if report.  Returns 0 or -1. */
+int state_check_keys(const struct topo *t, bool report);
+
+int state_create(const struct topo *t, const char *text_path);
+int state_write_keys(const struct topo *t);
+int state_mark_complete(const char *slice, bool complete);
+bool state_complete(const char *slice);
+
+/* Appends one entry to the journal (memory and disk). */
+int journal_add(const char *slice, struct journal *j, const struct jentry *e);
+int journal_load(const char *slice, struct journal *j);
+/* Rewrites the journal from j (after apply removed entries). */
+int journal_save(const char *slice, const struct journal *j);
+void journal_free(struct journal *j);
+
+/* Parses the deployed copy of a slice's topology. */
+int state_topo(const char *slice, struct topo *t, struct diag *d);
+/* The slice names deployed, NULL-terminated, malloc'd. */
+char **state_slices(void);
+
+int rm_rf(const char *path);
+int mkdir_p(const char *path, mode_t mode);
+int copy_file(const char *from, const char *to);
+int write_file(const char *path, const char *text);
+
+#endif
