@@ -15,6 +15,12 @@ static int cmd_help(int argc, char **argv);
 static const struct command commands[] = {
 	{ "help",	cmd_help,	"help" },
 	{ "check",	cmd_check,	"check FILE" },
+	{ "up",		cmd_up,		"up FILE [--node NAME] [--backend egre|gretap|auto]" },
+	{ "down",	cmd_down,	"down SLICE|FILE" },
+	{ "status",	cmd_status,	"status [--json] [SLICE]" },
+	{ "exec",	cmd_exec,	"exec SLICE HOST [--] [CMD [ARGS...]]" },
+	{ "apply",	cmd_apply,	"apply FILE [--node NAME] [--backend egre|gretap|auto]" },
+	{ "link",	cmd_link,	"link set SLICE HOST:IF DISCIPLINE...|none | link up|down SLICE HOST:IF" },
 	{ "sb", cmd_sb, "sb add DEV DEV [carrier-follow] | del DEV | show [DEV]" },
 	{ "egre", cmd_egre, "egre add|del|show|set ..." },
 };

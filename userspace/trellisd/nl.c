@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -147,4 +149,113 @@ int genl_family(struct nl *nl, const char *name)
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
 	err = nl_talk(nl, nlh, genl_family_cb, &id);
 	return err ? err : id;
+}
+
+void nlb_init(struct nl_batch *b, struct nl *nl)
+{
+	memset(b, 0, sizeof(*b));
+	b->nl = nl;
+	b->buf = malloc(NLB_MAX * 1024);
+	if (!b->buf)
+		abort();
+}
+
+void nlb_free(struct nl_batch *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+}
+
+/* The bytes queued, the message being built included. */
+static size_t nlb_bytes(const struct nl_batch *b)
+{
+	return b->len + (b->last ? NLMSG_ALIGN(b->last->nlmsg_len) : 0);
+}
+
+struct nlmsghdr *nlb_msg(struct nl_batch *b, uint16_t type, uint16_t flags,
+			 const char *fmt, ...)
+{
+	struct nlmsghdr *nlh;
+	va_list ap;
+
+	/* Each message stays well under 1024 bytes (no request here carries
+	 * more than a few attributes). */
+	if (b->n == NLB_MAX)
+		nlb_flush(b);
+	b->len = nlb_bytes(b);
+	nlh = mnl_nlmsg_put_header(b->buf + b->len);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++b->nl->seq;
+	if (!b->n)
+		b->seq0 = nlh->nlmsg_seq;
+	va_start(ap, fmt);
+	vsnprintf(b->desc[b->n], NLB_DESC, fmt, ap);
+	va_end(ap);
+	b->ok_err[b->n] = 0;
+	b->n++;
+	b->last = nlh;
+	return nlh;
+}
+
+void nlb_may_fail(struct nl_batch *b, int err)
+{
+	if (b->n)
+		b->ok_err[b->n - 1] = err;
+}
+
+int nlb_flush(struct nl_batch *b)
+{
+	static char rbuf[NL_BUFSIZE];
+	struct nl *nl = b->nl;
+	int acked = 0, err = 0;
+	size_t len = nlb_bytes(b);
+
+	if (!b->n)
+		return b->err;
+	if (mnl_socket_sendto(nl->sock, b->buf, len) < 0) {
+		err = -errno;
+		if (!b->err) {
+			b->err = err;
+			snprintf(b->failed, sizeof(b->failed), "%s: %s", b->desc[0], strerror(-err));
+		}
+		goto out;
+	}
+	while (acked < b->n) {
+		ssize_t rlen = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
+		const struct nlmsghdr *r = (const struct nlmsghdr *)rbuf;
+		int rest = (int)rlen;
+
+		if (rlen < 0) {
+			err = -errno;
+			if (!b->err) {
+				b->err = err;
+				snprintf(b->failed, sizeof(b->failed), "reading replies: %s",
+					 strerror(-err));
+			}
+			goto out;
+		}
+		for (; mnl_nlmsg_ok(r, rest); r = mnl_nlmsg_next(r, &rest)) {
+			const struct nlmsgerr *e;
+			unsigned int i = r->nlmsg_seq - b->seq0;
+
+			if (r->nlmsg_type != NLMSG_ERROR || r->nlmsg_pid != nl->portid ||
+			    i >= (unsigned int)b->n)
+				continue;
+			acked++;
+			e = mnl_nlmsg_get_payload(r);
+			if (!e->error || e->error == b->ok_err[i] || b->err)
+				continue;
+			nl->err[0] = '\0';
+			nl_save_extack(nl, r);
+			b->err = e->error;
+			snprintf(b->failed, sizeof(b->failed), "%s: %s", b->desc[i],
+				 nl_strerror(nl, e->error));
+		}
+	}
+out:
+	b->n = 0;
+	b->len = 0;
+	b->last = NULL;
+	return b->err;
 }

@@ -39,4 +39,41 @@ struct nlmsghdr *genl_msg(struct nl *nl, uint16_t family, uint8_t cmd, uint16_t 
 /* Resolves a generic netlink family name. Returns its id (> 0) or -errno. */
 int genl_family(struct nl *nl, const char *name);
 
+/*
+ * Batches: many requests in one sendmsg(), every ACK collected.  The kernel
+ * handles the requests of one batch in order, each with its own ACK, so a
+ * failed request does not stop the later ones: nlb_flush() reports the
+ * first failure, with the description given to nlb_msg().  Messages are
+ * flushed automatically when the batch is full; an error found then is kept
+ * and returned by the next nlb_flush().
+ */
+#define NLB_MAX 64		/* requests per sendmsg; their ACKs fit the socket buffer */
+#define NLB_DESC 160
+
+struct nl_batch {
+	struct nl *nl;
+	char *buf;
+	size_t len;		/* bytes of the messages before last */
+	struct nlmsghdr *last;	/* the message being built */
+	int n;
+	unsigned int seq0;	/* sequence number of the first request */
+	int err;		/* the first failure, sticky */
+	char failed[NLB_DESC + 300];	/* "description: strerror: extack" */
+	char desc[NLB_MAX][NLB_DESC];
+	int ok_err[NLB_MAX];	/* an error that counts as success */
+};
+
+void nlb_init(struct nl_batch *b, struct nl *nl);
+void nlb_free(struct nl_batch *b);
+/* Starts a request; NLM_F_REQUEST | NLM_F_ACK are added to flags. desc says
+ * what it does, for the error message ("cannot add address ... to r1:eth0"). */
+struct nlmsghdr *nlb_msg(struct nl_batch *b, uint16_t type, uint16_t flags,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Marks the last request as allowed to fail with err (e.g. -ENOENT when
+ * deleting something that may be gone). */
+void nlb_may_fail(struct nl_batch *b, int err);
+/* Sends what is queued and collects the ACKs. Returns 0 or the first error
+ * (-errno), described in b->failed. */
+int nlb_flush(struct nl_batch *b);
+
 #endif

@@ -1444,3 +1444,26 @@ uint32_t topo_link_key(const char *slice, const char *link)
 		}
 	return h ? h : 1;
 }
+
+int disc_parse_args(int argc, char **argv, struct disc *d, struct diag *dg)
+{
+	char *text = NULL;
+	size_t size = 0;
+	struct topo t;
+	FILE *m = open_memstream(&text, &size);
+	int ret;
+
+	/* The same checks and messages as in a file: parse a tiny one. */
+	fprintf(m, "slice x\nhost a\nhost b\nlink a:e b:e\n discipline a");
+	for (int i = 0; i < argc; i++)
+		fprintf(m, " %s", argv[i]);
+	fprintf(m, "\n");
+	fclose(m);
+	ret = topo_parse_text(&t, text, "discipline", ".", dg);
+	free(text);
+	if (ret)
+		return -1;
+	*d = t.links[0].ends[0].disc;
+	topo_free(&t);
+	return 0;
+}

@@ -276,10 +276,17 @@ int journal_add(const char *slice, struct journal *j, const struct jentry *e)
 {
 	char path[PATH_MAX], line[256];
 	ssize_t len;
+	size_t i;
 	int fd;
 
-	j->e = realloc(j->e, (j->n + 1) * sizeof(*j->e));
-	j->e[j->n++] = *e;
+	for (i = 0; i < j->n; i++)
+		if (!strcmp(j->e[i].kind, e->kind) && !strcmp(j->e[i].name, e->name))
+			break;
+	if (i == j->n) {
+		j->e = realloc(j->e, (j->n + 1) * sizeof(*j->e));
+		j->n++;
+	}
+	j->e[i] = *e;
 	spath(path, sizeof(path), slice, "journal");
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -317,8 +324,17 @@ int journal_load(const char *slice, struct journal *j)
 		} else {
 			continue;	/* a line cut short by a crash */
 		}
+		/* A host's second line (its namespaces, once ready) replaces
+		 * the first. */
+		for (size_t i = 0; i < j->n; i++) {
+			if (!strcmp(j->e[i].kind, e.kind) && !strcmp(j->e[i].name, e.name)) {
+				j->e[i] = e;
+				goto next;
+			}
+		}
 		j->e = realloc(j->e, (j->n + 1) * sizeof(*j->e));
 		j->e[j->n++] = e;
+next:;
 	}
 	fclose(f);
 	return 0;

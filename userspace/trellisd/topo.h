@@ -171,6 +171,9 @@ const char *prefix_str(const struct prefix *p, char *buf, size_t len);	/* "10.0.
 const char *addr_str(const struct prefix *p, char *buf, size_t len);	/* "10.0.0.1" */
 int prefix_parse(const char *s, struct prefix *p, bool need_len);	/* 0 or -1 */
 
+/* Parses discipline options given as arguments (trellisd link set). */
+int disc_parse_args(int argc, char **argv, struct disc *d, struct diag *dg);
+
 /* Edit distance, for "did you mean" hints. */
 const char *closest_word(const char *word, const char *const *words);
 

@@ -3,6 +3,8 @@
 #ifndef TRELLISD_H
 #define TRELLISD_H
 
+#include <stddef.h>
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);	/* argv[0] is the subcommand */
@@ -16,6 +18,9 @@ int cmd_status(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_link(int argc, char **argv);
+
+/* A slice name, or the slice named in a topology file (NULL on errors). */
+const char *slice_arg(const char *arg, char *buf, size_t len);
 
 /* Print "trellisd: [warning: ]" and the message to stderr. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/* trellisd apply FILE: change a deployed slice to match an edited file. */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "deploy.h"
+#include "trellisd.h"
+
+int cmd_apply(int argc, char **argv)
+{
+	struct diag dg = { 0 };
+	struct topo t, old;
+	struct dep_opts o;
+	const char *file;
+	struct dep d;
+	int ret = 1;
+
+	if (dep_parse_opts(argc, argv, 1, &o, &file)) {
+		fprintf(stderr, "usage: trellisd apply FILE [--node NAME] [--backend egre|gretap|auto]\n");
+		return 2;
+	}
+	if (topo_parse_file(&t, file, NULL, &dg)) {
+		diag_print(&dg);
+		errorf("apply %s: %zu error%s, nothing changed", file, dg.n, dg.n == 1 ? "" : "s");
+		diag_free(&dg);
+		return 1;
+	}
+	if (!slice_exists(t.slice)) {
+		errorf("apply %s: the slice is not up (use `trellisd up %s')", t.slice, file);
+		topo_free(&t);
+		return 1;
+	}
+	if (state_check_keys(&t, true)) {
+		errorf("apply %s: nothing changed", t.slice);
+		topo_free(&t);
+		return 1;
+	}
+	if (state_topo(t.slice, &old, &dg)) {
+		diag_print(&dg);
+		diag_free(&dg);
+		errorf("apply %s: cannot read the deployed topology", t.slice);
+		topo_free(&t);
+		return 1;
+	}
+	if (dep_init(&d, &t, "apply", &o)) {
+		errorf("apply %s: %s", t.slice, d.err);
+		goto out;
+	}
+	state_mark_complete(t.slice, false);
+	if (dep_apply(&d, &old)) {
+		errorf("apply %s: %s", t.slice, d.err);
+		errorf("apply %s: the slice is partly changed; fix the file and apply again, or take it down",
+		       t.slice);
+		goto out;
+	}
+	{
+		char path[PATH_MAX];
+		int err;
+
+		snprintf(path, sizeof(path), "%s/topology", slice_dir(t.slice));
+		err = copy_file(file, path);
+		if (!err)
+			err = state_write_keys(&t);
+		if (err) {
+			errorf("apply %s: cannot save the new topology: %s", t.slice, strerror(-err));
+			goto out;
+		}
+	}
+	state_mark_complete(t.slice, true);
+	ret = 0;
+out:
+	dep_fini(&d);
+	topo_free(&old);
+	topo_free(&t);
+	return ret;
+}

@@ -1,0 +1,1326 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Building, changing and removing a slice (deploy.h). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/rtnetlink.h>
+
+#include <linux/shortbridge.h>
+
+#include "deploy.h"
+#include "egre.h"
+#include "rtnl.h"
+#include "sb.h"
+#include "trellisd.h"
+
+int dep_fail(struct dep *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->err[0])
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(d->err, sizeof(d->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The TRELLIS_FAIL_AT=N test hook: the Nth step fails. */
+static int step(struct dep *d, const char *what)
+{
+	if (d->fail_at && ++d->steps == d->fail_at)
+		return dep_fail(d, "injected failure before %s (TRELLIS_FAIL_AT=%d)", what, d->fail_at);
+	return 0;
+}
+
+bool dep_local(const struct dep *d, int host)
+{
+	return d->t->hosts[host].node == d->node;
+}
+
+int dep_parse_opts(int argc, char **argv, int first, struct dep_opts *o, const char **file)
+{
+	memset(o, 0, sizeof(*o));
+	*file = NULL;
+	for (int i = first; i < argc; i++) {
+		if (!strcmp(argv[i], "--node") && i + 1 < argc) {
+			o->node = argv[++i];
+		} else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
+			i++;
+			if (!strcmp(argv[i], "egre"))
+				o->backend = BACKEND_EGRE;
+			else if (!strcmp(argv[i], "gretap"))
+				o->backend = BACKEND_GRETAP;
+			else if (!strcmp(argv[i], "auto"))
+				o->backend = BACKEND_AUTO;
+			else
+				return -1;
+		} else if (argv[i][0] == '-' || *file) {
+			return -1;
+		} else {
+			*file = argv[i];
+		}
+	}
+	return *file ? 0 : -1;
+}
+
+static bool has_cross_links(const struct topo *t)
+{
+	for (size_t l = 0; l < t->n_links; l++)
+		if (t->links[l].n_ends == 2 &&
+		    t->hosts[t->links[l].ends[0].host].node != t->hosts[t->links[l].ends[1].host].node)
+			return true;
+	return false;
+}
+
+static bool module_loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return !access(path, F_OK);
+}
+
+int dep_init(struct dep *d, struct topo *t, const char *verb, const struct dep_opts *o)
+{
+	const char *fail = getenv("TRELLIS_FAIL_AT");
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	d->verb = verb;
+	d->t = t;
+	d->node = -1;
+	d->sw.netfd = -1;
+	d->fail_at = fail ? atoi(fail) : 0;
+	d->rootfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (d->rootfd < 0)
+		return dep_fail(d, "cannot open our network namespace: %s", strerror(errno));
+	err = nl_open(&d->root, NETLINK_ROUTE);
+	if (err)
+		return dep_fail(d, "cannot open a netlink socket: %s", strerror(-err));
+	d->h = calloc(t->n_hosts, sizeof(*d->h));
+	d->hb = calloc(t->n_hosts, sizeof(*d->hb));
+	d->ifx = calloc(t->n_links + 1, sizeof(*d->ifx));
+	d->brx = calloc(t->n_links + 1, sizeof(*d->brx));
+	for (size_t i = 0; i < t->n_hosts; i++)
+		d->h[i].netfd = -1;
+	for (size_t l = 0; l < t->n_links; l++)
+		d->ifx[l] = calloc(t->links[l].n_ends, sizeof(int));
+
+	/* Which node are we? */
+	if (t->n_nodes) {
+		if (o->node) {
+			d->node = topo_node(t, o->node);
+			if (d->node < 0)
+				return dep_fail(d, "no node `%s' in %s", o->node, t->path);
+		} else {
+			for (size_t n = 0; n < t->n_nodes && d->node < 0; n++)
+				if (rtnl_has_addr4(&d->root, t->nodes[n].underlay) == 1)
+					d->node = (int)n;
+			if (d->node < 0)
+				return dep_fail(d, "this machine has none of the nodes' underlay addresses (use --node NAME)");
+		}
+		if (rtnl_has_addr4(&d->root, t->nodes[d->node].underlay) != 1 && has_cross_links(t))
+			warnf("node %s: underlay address %s is not on this machine",
+			      t->nodes[d->node].name, inet_ntoa(t->nodes[d->node].underlay));
+	}
+
+	d->backend = o->backend;
+	if (d->backend == BACKEND_AUTO && has_cross_links(t)) {
+		if (module_loaded("egre") && module_loaded("shortbridge")) {
+			d->backend = BACKEND_EGRE;
+		} else {
+			warnf("the egre and shortbridge modules are not loaded: cross-node links use the gretap + bridge fallback");
+			d->backend = BACKEND_GRETAP;
+		}
+	}
+	return 0;
+}
+
+void dep_fini(struct dep *d)
+{
+	for (size_t i = 0; d->h && i < d->t->n_hosts; i++) {
+		host_detach(&d->h[i]);
+		if (d->hb[i].buf)
+			nlb_free(&d->hb[i]);
+	}
+	host_detach(&d->sw);
+	if (d->swb_init)
+		nlb_free(&d->swb);
+	for (size_t l = 0; d->ifx && l < d->t->n_links; l++)
+		free(d->ifx[l]);
+	free(d->ifx);
+	free(d->brx);
+	free(d->h);
+	free(d->hb);
+	nl_close(&d->root);
+	if (d->genl_open)
+		nl_close(&d->genl);
+	if (d->rootfd >= 0)
+		close(d->rootfd);
+	journal_free(&d->j);
+}
+
+static struct nl_batch *hbatch(struct dep *d, int host)
+{
+	if (!d->hb[host].buf)
+		nlb_init(&d->hb[host], d->h[host].nl);
+	return &d->hb[host];
+}
+
+static struct nl_batch *swbatch(struct dep *d)
+{
+	if (!d->swb_init) {
+		nlb_init(&d->swb, d->sw.nl);
+		d->swb_init = true;
+	}
+	return &d->swb;
+}
+
+/* Flushes every host batch (and the switch's); the first error wins. */
+static int flush_all(struct dep *d)
+{
+	int ret = 0;
+
+	if (d->swb_init && nlb_flush(&d->swb)) {
+		dep_fail(d, "%s", d->swb.failed);
+		ret = -1;
+	}
+	for (size_t i = 0; i < d->t->n_hosts; i++) {
+		if (d->hb[i].buf && nlb_flush(&d->hb[i])) {
+			dep_fail(d, "%s", d->hb[i].failed);
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+static const char *hostdir(const char *slice, const char *host, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s/hosts/%s", run_dir(), slice, host);
+	return buf;
+}
+
+/* Puts a host's `file' statements into the upper directory of its /etc
+ * overlay, before it is mounted. */
+static int install_files(struct dep *d, const struct host *h, const char *dir)
+{
+	for (size_t f = 0; f < h->n_files; f++) {
+		char dest[PATH_MAX + 300], parent[PATH_MAX + 300];
+		int err;
+
+		snprintf(dest, sizeof(dest), "%s/etc/%s", dir, h->files[f].dest + 5);
+		snprintf(parent, sizeof(parent), "%s", dest);
+		err = mkdir_p(dirname(parent), 0755);
+		if (!err)
+			err = copy_file(h->files[f].src, dest);
+		if (err)
+			return dep_fail(d, "cannot install %s as %s in %s: %s", h->files[f].src,
+					h->files[f].dest, h->name, strerror(-err));
+	}
+	return 0;
+}
+
+/* Starts the holders of the hosts in mask (and the switch if want_switch),
+ * in parallel, and attaches to them. */
+static int start_hosts(struct dep *d, const bool *mask, bool want_switch)
+{
+	struct topo *t = d->t;
+	size_t n = t->n_hosts + 1;
+	int *ready = calloc(n, sizeof(int));
+	pid_t *pids = calloc(n, sizeof(pid_t));
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool sw = i == t->n_hosts;
+		const char *name = sw ? SWITCH_HOST : t->hosts[i].name;
+		struct jentry e = { .kind = "host" };
+		char dir[PATH_MAX];
+		int err;
+
+		ready[i] = -1;
+		if (sw ? !want_switch : !mask[i])
+			continue;
+		if (step(d, sw ? "starting the switch namespace" : "starting a host"))
+			goto fail;
+		hostdir(t->slice, name, dir, sizeof(dir));
+		if (!sw) {
+			char sub[PATH_MAX + 8];
+
+			snprintf(sub, sizeof(sub), "%s/etc", dir);
+			err = mkdir_p(sub, 0755);
+			snprintf(sub, sizeof(sub), "%s/work", dir);
+			if (!err)
+				err = mkdir_p(sub, 0755);
+			if (err) {
+				dep_fail(d, "cannot create %s: %s", dir, strerror(-err));
+				goto fail;
+			}
+			if (install_files(d, &t->hosts[i], dir))
+				goto fail;
+		}
+		pids[i] = host_fork(name, sw ? "switch" : t->hosts[i].hostname, dir, !sw, &ready[i]);
+		if (pids[i] < 0) {
+			dep_fail(d, "cannot start host %s: %s", name, strerror(-pids[i]));
+			goto fail;
+		}
+		/* Journal at once, so even a crash now leaves a way to find it. */
+		snprintf(e.name, sizeof(e.name), "%s", name);
+		e.pid = pids[i];
+		e.start = proc_start(pids[i]);
+		journal_add(t->slice, &d->j, &e);
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool sw = i == t->n_hosts;
+		const char *name = sw ? SWITCH_HOST : t->hosts[i].name;
+		struct hrt *r = sw ? &d->sw : &d->h[i];
+		struct jentry e = { .kind = "host" };
+		char msg[300];
+		int err;
+
+		if (ready[i] < 0)
+			continue;
+		err = host_wait(ready[i], msg, sizeof(msg));
+		ready[i] = -1;
+		if (err) {
+			dep_fail(d, "cannot start host %s: %s", name, msg);
+			goto fail;
+		}
+		err = host_attach(r, pids[i], d->rootfd);
+		if (err) {
+			dep_fail(d, "cannot reach host %s: %s", name, strerror(-err));
+			goto fail;
+		}
+		snprintf(e.name, sizeof(e.name), "%s", name);
+		e.pid = r->pid;
+		e.start = r->start;
+		e.netino = r->netino;
+		e.mntino = r->mntino;
+		journal_add(t->slice, &d->j, &e);
+	}
+	goto out;
+fail:
+	ret = -1;
+	for (size_t i = 0; i < n; i++)
+		if (ready[i] >= 0)
+			close(ready[i]);
+out:
+	free(ready);
+	free(pids);
+	return ret;
+}
+
+/* Root-namespace device names of a cross-node link: unique per key. */
+static void cross_names(const struct link *l, char *veth, char *tun, char *br)
+{
+	snprintf(veth, IFNAMSIZ, "tv%08x", l->key);
+	snprintf(tun, IFNAMSIZ, "tg%08x", l->key);
+	snprintf(br, IFNAMSIZ, "tb%08x", l->key);
+}
+
+static int link_mtu(const struct dep *d, const struct link *l)
+{
+	if (l->mtu)
+		return l->mtu;
+	for (size_t e = 1; e < l->n_ends; e++)
+		if (d->t->hosts[l->ends[e].host].node != d->t->hosts[l->ends[0].host].node)
+			return DEFAULT_MTU - TUNNEL_OVERHEAD;
+	return 0;
+}
+
+static void lan_names(const struct link *l, size_t end, char *br, char *port)
+{
+	snprintf(br, IFNAMSIZ, "b%08x", l->key);
+	snprintf(port, IFNAMSIZ, "l%08x.%u", l->key, (unsigned int)(end % 1000));
+}
+
+static int rlink_journal(struct dep *d, const char *name)
+{
+	struct jentry e = { .kind = "rlink" };
+
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	return journal_add(d->t->slice, &d->j, &e);
+}
+
+/* Queues the creation of link li (phase 1: devices inside namespaces). */
+static int create_link(struct dep *d, size_t li)
+{
+	struct topo *t = d->t;
+	struct link *l = &t->links[li];
+	int mtu = link_mtu(d, l);
+	struct nlmsghdr *nlh;
+
+	if (step(d, "creating a link"))
+		return -1;
+	if (l->kind == LINK_LAN) {
+		char br[IFNAMSIZ], port[IFNAMSIZ];
+		struct ldev b = { .netns_fd = -1, .mtu = l->mtu, .up = true };
+
+		lan_names(l, 0, br, port);
+		b.name = br;
+		b.index = d->brx[li] = d->sw.next_index++;
+		nlh = nlb_msg(swbatch(d), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+			      "cannot create the bridge of lan %s", l->name);
+		rtnl_bridge(nlh, &b);
+		for (size_t e = 0; e < l->n_ends; e++) {
+			struct endpoint *ep = &l->ends[e];
+			struct hrt *h = &d->h[ep->host];
+			struct ldev a = { .netns_fd = -1, .mtu = mtu, .up = true };
+			struct ldev p = { .mtu = mtu };	/* up later: see config_link() */
+
+			lan_names(l, e, br, port);
+			a.name = port;
+			a.index = d->sw.next_index++;
+			a.master = d->brx[li];
+			p.name = ep->ifname;
+			p.index = d->ifx[li][e] = h->next_index++;
+			p.netns_fd = h->netfd;
+			nlh = nlb_msg(swbatch(d), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+				      "cannot create %s:%s on lan %s", ep->hname, ep->ifname, l->name);
+			rtnl_veth(nlh, &a, &p);
+		}
+		return 0;
+	}
+
+	{
+		struct endpoint *e0 = &l->ends[0], *e1 = &l->ends[1];
+		bool loc0 = dep_local(d, e0->host), loc1 = dep_local(d, e1->host);
+		struct ldev a = { .netns_fd = -1, .mtu = mtu, .up = true };
+		/* A veth peer cannot be created up (veth_open() finds no peer
+		 * yet): config_link() and cross_link() bring it up. */
+		struct ldev b = { .mtu = mtu };
+		char rv[IFNAMSIZ], tun[IFNAMSIZ], br[IFNAMSIZ];
+		struct endpoint *le = loc0 ? e0 : e1;
+		size_t lend = loc0 ? 0 : 1;
+
+		if (!loc0 && !loc1)
+			return 0;
+		if (loc0 && loc1) {
+			a.name = e0->ifname;
+			a.index = d->ifx[li][0] = d->h[e0->host].next_index++;
+			b.name = e1->ifname;
+			b.index = d->ifx[li][1] = d->h[e1->host].next_index++;
+			b.netns_fd = e0->host == e1->host ? -1 : d->h[e1->host].netfd;
+			nlh = nlb_msg(hbatch(d, e0->host), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+				      "cannot create link %s", l->name);
+			rtnl_veth(nlh, &a, &b);
+			return 0;
+		}
+		/* Across nodes: host end here, the other end of the veth in the
+		 * root namespace, where the tunnel joins it (cross_link()). */
+		cross_names(l, rv, tun, br);
+		rlink_journal(d, rv);
+		a.name = le->ifname;
+		a.index = d->ifx[li][lend] = d->h[le->host].next_index++;
+		b.name = rv;
+		b.netns_fd = d->rootfd;
+		nlh = nlb_msg(hbatch(d, le->host), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+			      "cannot create link %s (its local end)", l->name);
+		rtnl_veth(nlh, &a, &b);
+	}
+	return 0;
+}
+
+/* Phase 2 of a cross-node link, in the root namespace: the tunnel, and
+ * shortbridge (or a Linux bridge) joining it to the veth. */
+static int cross_link(struct dep *d, size_t li)
+{
+	struct topo *t = d->t;
+	struct link *l = &t->links[li];
+	struct endpoint *e0 = &l->ends[0], *e1 = &l->ends[1];
+	bool loc0 = dep_local(d, e0->host);
+	char rv[IFNAMSIZ], tun[IFNAMSIZ], br[IFNAMSIZ];
+	struct ldev dev = { .netns_fd = -1, .mtu = link_mtu(d, l), .up = true };
+	struct in_addr local, remote;
+	struct nlmsghdr *nlh;
+	int err, vidx, tidx;
+
+	if (l->kind != LINK_P2P || loc0 == dep_local(d, e1->host))
+		return 0;
+	local = t->nodes[d->node].underlay;
+	remote = t->nodes[t->hosts[(loc0 ? e1 : e0)->host].node].underlay;
+	if (step(d, "creating a tunnel"))
+		return -1;
+	cross_names(l, rv, tun, br);
+	dev.name = tun;
+	rlink_journal(d, tun);
+	nlh = nl_msg(&d->root, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	if (d->backend == BACKEND_EGRE) {
+		struct egre_cfg cfg;
+		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+		ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, tun);
+		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)dev.mtu);
+		egre_cfg_init(&cfg);
+		cfg.local = local;
+		cfg.remote = remote;
+		cfg.key = l->key;
+		egre_put_linkinfo(nlh, &cfg);
+	} else {
+		rtnl_gretap(nlh, &dev, local, remote, l->key);
+	}
+	err = nl_talk(&d->root, nlh, NULL, NULL);
+	if (err)
+		return dep_fail(d, "cannot create the %s tunnel of link %s (key %u to %s): %s",
+				d->backend == BACKEND_EGRE ? "egre" : "gretap", l->name, l->key,
+				inet_ntoa(remote), nl_strerror(&d->root, err));
+	vidx = rtnl_ifindex(&d->root, rv);
+	tidx = rtnl_ifindex(&d->root, tun);
+	if (vidx < 0 || tidx < 0)
+		return dep_fail(d, "link %s: cannot find %s or %s", l->name, rv, tun);
+	nlh = nl_msg(&d->root, RTM_NEWLINK, 0);
+	rtnl_setlink(nlh, vidx, NULL, 1, 0, -1);
+	err = nl_talk(&d->root, nlh, NULL, NULL);
+	if (err)
+		return dep_fail(d, "cannot bring %s up: %s", rv, nl_strerror(&d->root, err));
+	if (d->backend == BACKEND_EGRE) {
+		if (!d->genl_open) {
+			err = nl_open(&d->genl, NETLINK_GENERIC);
+			if (err)
+				return dep_fail(d, "cannot open a generic netlink socket: %s", strerror(-err));
+			d->genl_open = true;
+		}
+		err = sb_join(&d->genl, vidx, tidx, SHORTBRIDGE_F_CARRIER_FOLLOW);
+		if (err)
+			return dep_fail(d, "cannot join %s and %s with shortbridge for link %s: %s",
+					rv, tun, l->name, nl_strerror(&d->genl, err));
+		return 0;
+	}
+	rlink_journal(d, br);
+	{
+		struct ldev b = { .name = br, .netns_fd = -1, .up = true };
+		int bidx;
+
+		nlh = nl_msg(&d->root, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+		rtnl_bridge(nlh, &b);
+		err = nl_talk(&d->root, nlh, NULL, NULL);
+		if (err)
+			return dep_fail(d, "cannot create bridge %s for link %s: %s", br, l->name,
+					nl_strerror(&d->root, err));
+		bidx = rtnl_ifindex(&d->root, br);
+		for (int k = 0; k < 2 && bidx > 0; k++) {
+			nlh = nl_msg(&d->root, RTM_NEWLINK, 0);
+			rtnl_setlink(nlh, k ? tidx : vidx, NULL, 1, 0, bidx);
+			err = nl_talk(&d->root, nlh, NULL, NULL);
+			if (err)
+				return dep_fail(d, "cannot add %s to bridge %s: %s", k ? tun : rv, br,
+						nl_strerror(&d->root, err));
+		}
+	}
+	return 0;
+}
+
+/* Writes a host's sysctls from inside its network namespace. */
+struct sysctl_job {
+	struct dep *d;
+	const struct host *h;
+};
+
+static int write_sysctls(void *arg)
+{
+	struct sysctl_job *job = arg;
+
+	for (size_t i = 0; i < job->h->n_sysctls; i++) {
+		const struct sysctl *s = &job->h->sysctls[i];
+		char path[256];
+		ssize_t n;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/sys/%s", s->key);
+		for (char *c = path + 10; *c; c++)
+			if (*c == '.')
+				*c = '/';
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return dep_fail(job->d, "cannot set sysctl %s in %s: %s", s->key, job->h->name,
+					strerror(errno));
+		n = write(fd, s->value, strlen(s->value));
+		if (n < 0) {
+			close(fd);
+			return dep_fail(job->d, "cannot set sysctl %s=%s in %s: %s", s->key, s->value,
+					job->h->name, strerror(errno));
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static int end_ifindex(struct dep *d, int host, const char *ifname)
+{
+	size_t e;
+	int l;
+
+	if (!strcmp(ifname, "lo"))
+		return 1;
+	l = topo_find_end(d->t, host, ifname, &e);
+	if (l >= 0 && d->ifx[l][e])
+		return d->ifx[l][e];
+	return rtnl_ifindex(d->h[host].nl, ifname);
+}
+
+static void queue_addr(struct dep *d, int host, int index, const struct prefix *p,
+		       const char *ifname, bool add)
+{
+	char buf[64];
+	struct nlmsghdr *nlh = nlb_msg(hbatch(d, host), add ? RTM_NEWADDR : RTM_DELADDR,
+				       add ? NLM_F_CREATE | NLM_F_EXCL : 0,
+				       "cannot %s address %s %s %s:%s", add ? "add" : "remove",
+				       prefix_str(p, buf, sizeof(buf)), add ? "to" : "from",
+				       d->t->hosts[host].name, ifname);
+
+	rtnl_addr(nlh, index, p);
+}
+
+static void queue_route(struct dep *d, int host, const struct route *r, bool add)
+{
+	char dst[64], via[64];
+	struct nlmsghdr *nlh;
+	int oif = r->dev[0] ? end_ifindex(d, host, r->dev) : 0;
+
+	if (r->dst.len || r->dst.family == 0)
+		prefix_str(&r->dst, dst, sizeof(dst));
+	else
+		snprintf(dst, sizeof(dst), "default");
+	if (r->via.family)
+		addr_str(&r->via, via, sizeof(via));
+	else
+		snprintf(via, sizeof(via), "dev %s", r->dev);
+	nlh = nlb_msg(hbatch(d, host), add ? RTM_NEWROUTE : RTM_DELROUTE,
+		      add ? NLM_F_CREATE | NLM_F_EXCL : 0,
+		      "cannot %s route %s via %s in %s", add ? "add" : "remove", dst, via,
+		      d->t->hosts[host].name);
+	rtnl_route(nlh, r, oif > 0 ? oif : 0);
+	if (!add)
+		nlb_may_fail(hbatch(d, host), -ESRCH);
+}
+
+/* Replaces the discipline on host's device index (or removes it). */
+static void queue_disc(struct nl_batch *b, int index, const struct disc *disc,
+		       const char *who, bool replace)
+{
+	struct nlmsghdr *nlh;
+
+	if (replace) {
+		nlh = nlb_msg(b, RTM_DELQDISC, 0, "cannot remove the discipline of %s", who);
+		rtnl_delqdisc(nlh, index);
+		/* Nothing to remove: EINVAL from a default qdisc, ENOENT from
+		 * none at all. */
+		nlb_may_fail(b, -ENOENT);
+		if (!disc_netem(disc) && !disc_tbf(disc))
+			return;
+		/* the second kind of "nothing" answer */
+	}
+	if (disc_netem(disc)) {
+		nlh = nlb_msg(b, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL,
+			      "cannot set the discipline (netem) of %s", who);
+		rtnl_qdisc(nlh, index, disc, false);
+		if (disc_tbf(disc)) {
+			nlh = nlb_msg(b, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL,
+				      "cannot set the rate (tbf) of %s", who);
+			rtnl_qdisc(nlh, index, disc, true);
+		}
+	} else if (disc_tbf(disc)) {
+		nlh = nlb_msg(b, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL,
+			      "cannot set the rate (tbf) of %s", who);
+		rtnl_qdisc(nlh, index, disc, false);
+	}
+}
+
+/* Addresses and discipline of a link's local ends. */
+static void config_link(struct dep *d, size_t li)
+{
+	struct link *l = &d->t->links[li];
+	struct nlmsghdr *nlh;
+
+	for (size_t e = 0; e < l->n_ends; e++) {
+		struct endpoint *ep = &l->ends[e];
+		char who[64];
+
+		if (!dep_local(d, ep->host) || !d->ifx[li][e])
+			continue;
+		nlh = nlb_msg(hbatch(d, ep->host), RTM_NEWLINK, 0, "cannot bring %s:%s up",
+			      ep->hname, ep->ifname);
+		rtnl_setlink(nlh, d->ifx[li][e], NULL, 1, 0, -1);
+		for (size_t k = 0; k < ep->n_addrs; k++)
+			queue_addr(d, ep->host, d->ifx[li][e], &ep->addrs[k], ep->ifname, true);
+		snprintf(who, sizeof(who), "%s:%s", ep->hname, ep->ifname);
+		queue_disc(hbatch(d, ep->host), d->ifx[li][e], &ep->disc, who, false);
+	}
+}
+
+/* lo up and loopback addresses of a new host; its sysctls. */
+static int config_host_early(struct dep *d, int hi)
+{
+	struct host *h = &d->t->hosts[hi];
+	struct sysctl_job job = { d, h };
+	struct nlmsghdr *nlh;
+
+	if (step(d, "configuring a host"))
+		return -1;
+	nlh = nlb_msg(hbatch(d, hi), RTM_NEWLINK, 0, "cannot bring lo up in %s", h->name);
+	rtnl_setlink(nlh, 1, NULL, 1, 0, -1);
+	for (size_t k = 0; k < h->n_loopbacks; k++)
+		queue_addr(d, hi, 1, &h->loopbacks[k], "lo", true);
+	if (h->n_sysctls && in_netns(d->h[hi].netfd, d->rootfd, write_sysctls, &job))
+		return -1;
+	return 0;
+}
+
+static void config_routes(struct dep *d, int hi)
+{
+	struct host *h = &d->t->hosts[hi];
+
+	for (size_t r = 0; r < h->n_routes; r++)
+		queue_route(d, hi, &h->routes[r], true);
+}
+
+static int start_runs(struct dep *d, int hi)
+{
+	struct host *h = &d->t->hosts[hi];
+	char log[PATH_MAX];
+
+	hostdir(d->t->slice, h->name, log, sizeof(log) - 8);
+	strcat(log, "/log");
+	for (size_t r = 0; r < h->n_runs; r++) {
+		pid_t pid = host_run(d->h[hi].pid, h->runs[r].cmd, log);
+
+		if (pid < 0)
+			return dep_fail(d, "cannot run `%s' in %s: %s", h->runs[r].cmd, h->name,
+					strerror(-pid));
+	}
+	return 0;
+}
+
+/*
+ * Builds the objects selected: hosts in hmask (new: started and fully
+ * configured), links in lmask (created and configured).  Hosts not in hmask
+ * must already be attached.
+ */
+static int build(struct dep *d, const bool *hmask, const bool *lmask)
+{
+	struct topo *t = d->t;
+	bool want_switch = false;
+
+	for (size_t l = 0; l < t->n_links; l++)
+		if (lmask[l] && t->links[l].kind == LINK_LAN && dep_local(d, t->links[l].ends[0].host))
+			want_switch = true;
+	if (start_hosts(d, hmask, want_switch && !d->sw.running))
+		return -1;
+
+	for (size_t l = 0; l < t->n_links; l++)
+		if (lmask[l] && create_link(d, l))
+			return -1;
+	if (flush_all(d))
+		return -1;
+	for (size_t l = 0; l < t->n_links; l++)
+		if (lmask[l] && cross_link(d, l))
+			return -1;
+
+	for (size_t i = 0; i < t->n_hosts; i++)
+		if (hmask[i] && config_host_early(d, (int)i))
+			return -1;
+	for (size_t l = 0; l < t->n_links; l++)
+		if (lmask[l])
+			config_link(d, l);
+	for (size_t i = 0; i < t->n_hosts; i++)
+		if (hmask[i])
+			config_routes(d, (int)i);
+	if (flush_all(d))
+		return -1;
+
+	for (size_t i = 0; i < t->n_hosts; i++)
+		if (hmask[i] && start_runs(d, (int)i))
+			return -1;
+	return 0;
+}
+
+int dep_up(struct dep *d)
+{
+	struct topo *t = d->t;
+	bool *hmask = calloc(t->n_hosts + 1, 1), *lmask = calloc(t->n_links + 1, 1);
+	int ret;
+
+	for (size_t i = 0; i < t->n_hosts; i++)
+		hmask[i] = dep_local(d, (int)i);
+	for (size_t l = 0; l < t->n_links; l++)
+		for (size_t e = 0; e < t->links[l].n_ends; e++)
+			lmask[l] |= dep_local(d, t->links[l].ends[e].host);
+	ret = build(d, hmask, lmask);
+	free(hmask);
+	free(lmask);
+	return ret;
+}
+
+/* --- undo / down ------------------------------------------------------ */
+
+static int del_root_link(struct nl *nl, const char *name)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_DELLINK, 0);
+	int err;
+
+	rtnl_dellink(nlh, 0, name);
+	err = nl_talk(nl, nlh, NULL, NULL);
+	return err == -ENODEV ? 0 : err;
+}
+
+int dep_undo(const char *slice, struct journal *j, bool verbose)
+{
+	struct nl nl;
+	int ret = 0, err;
+
+	err = nl_open(&nl, NETLINK_ROUTE);
+	if (err) {
+		errorf("%s: cannot open a netlink socket: %s", slice, strerror(-err));
+		return -1;
+	}
+	for (size_t i = j->n; i-- > 0;) {
+		struct jentry *e = &j->e[i];
+
+		if (!strcmp(e->kind, "rlink")) {
+			err = del_root_link(&nl, e->name);
+			if (err) {
+				errorf("%s: cannot delete %s: %s", slice, e->name, nl_strerror(&nl, err));
+				ret = -1;
+			} else if (verbose) {
+				printf("%s: deleted %s\n", slice, e->name);
+			}
+		} else if (!strcmp(e->kind, "host")) {
+			int n = host_kill(e);
+
+			if (n < 0) {
+				errorf("%s: processes of host %s survive SIGKILL", slice, e->name);
+				ret = -1;
+			} else if (verbose) {
+				printf("%s: stopped %s (%d process%s)\n", slice, e->name, n,
+				       n == 1 ? "" : "es");
+			}
+		}
+	}
+	nl_close(&nl);
+	return ret;
+}
+
+/* --- apply ----------------------------------------------------------- */
+
+static bool same_prefix(const struct prefix *a, const struct prefix *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	       !memcmp(&a->addr, &b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+static bool has_prefix(const struct prefix *list, size_t n, const struct prefix *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (same_prefix(&list[i], p))
+			return true;
+	return false;
+}
+
+static bool same_route(const struct route *a, const struct route *b)
+{
+	return same_prefix(&a->dst, &b->dst) && a->via.family == b->via.family &&
+	       (!a->via.family || same_prefix(&a->via, &b->via)) &&
+	       !strcmp(a->dev, b->dev) && a->metric == b->metric;
+}
+
+static bool same_disc(const struct disc *a, const struct disc *b)
+{
+	return a->set == b->set && a->delay_ns == b->delay_ns && a->jitter_ns == b->jitter_ns &&
+	       a->loss == b->loss && a->duplicate == b->duplicate && a->reorder == b->reorder &&
+	       a->corrupt == b->corrupt && a->rate_bps == b->rate_bps && a->limit == b->limit;
+}
+
+/* Must host hi of the new topology be (re)started? */
+static bool host_changed(const struct host *a, const struct host *b)
+{
+	if (strcmp(a->hostname, b->hostname) || a->n_files != b->n_files || a->n_runs != b->n_runs)
+		return true;
+	for (size_t i = 0; i < a->n_files; i++)
+		if (strcmp(a->files[i].dest, b->files[i].dest) || strcmp(a->files[i].src, b->files[i].src))
+			return true;
+	for (size_t i = 0; i < a->n_runs; i++)
+		if (strcmp(a->runs[i].cmd, b->runs[i].cmd))
+			return true;
+	return false;
+}
+
+static const struct jentry *jhost(const struct journal *j, const char *name)
+{
+	for (size_t i = 0; i < j->n; i++)
+		if (!strcmp(j->e[i].kind, "host") && !strcmp(j->e[i].name, name))
+			return &j->e[i];
+	return NULL;
+}
+
+static void journal_drop(struct journal *j, const char *kind, const char *name)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		if (!strcmp(j->e[i].kind, kind) && !strcmp(j->e[i].name, name)) {
+			memmove(&j->e[i], &j->e[i + 1], (j->n - i - 1) * sizeof(j->e[0]));
+			j->n--;
+			return;
+		}
+	}
+}
+
+/* Is link ol of old the same wiring as link nl of new, host placement
+ * included? */
+static bool link_same(const struct topo *old, const struct link *ol, const struct topo *new,
+		      const struct link *nl, const bool *hrestart)
+{
+	if (ol->kind != nl->kind || ol->n_ends != nl->n_ends || ol->mtu != nl->mtu ||
+	    ol->key != nl->key || strcmp(ol->name, nl->name))
+		return false;
+	for (size_t e = 0; e < ol->n_ends; e++) {
+		const struct endpoint *a = &ol->ends[e], *b = &nl->ends[e];
+		int oh = a->host, nh = b->host;
+		int on = old->hosts[oh].node, nn = new->hosts[nh].node;
+
+		if (strcmp(a->hname, b->hname) || strcmp(a->ifname, b->ifname) || hrestart[nh])
+			return false;
+		if ((on < 0) != (nn < 0) ||
+		    (on >= 0 && strcmp(old->nodes[on].name, new->nodes[nn].name)))
+			return false;
+	}
+	return true;
+}
+
+int dep_apply(struct dep *d, struct topo *old)
+{
+	struct topo *t = d->t;
+	bool *hnew = calloc(t->n_hosts + 1, 1), *lnew = calloc(t->n_links + 1, 1);
+	int *lmatch = calloc(t->n_links + 1, sizeof(int));	/* new link -> old link */
+	int *hmatch = calloc(t->n_hosts + 1, sizeof(int));	/* new host -> old host */
+	bool *oldgone = calloc(old->n_hosts + 1, 1);
+	int ret = -1, oldnode = -1;
+	const struct jentry *sw;
+	struct nlmsghdr *nlh;
+	int changes = 0;
+
+	if (journal_load(t->slice, &d->j)) {
+		dep_fail(d, "cannot read the journal of %s", t->slice);
+		goto out;
+	}
+	if (d->node >= 0 && old->n_nodes)
+		oldnode = topo_node(old, t->nodes[d->node].name);
+
+	/* Hosts: keep, restart or start. */
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		int o = topo_host(old, t->hosts[i].name);
+		const struct jentry *e;
+
+		hmatch[i] = o;
+		if (!dep_local(d, (int)i))
+			continue;
+		if (o < 0 || old->hosts[o].node != oldnode || host_changed(&old->hosts[o], &t->hosts[i]) ||
+		    !(e = jhost(&d->j, t->hosts[i].name)) || !host_alive(e)) {
+			hnew[i] = true;
+			continue;
+		}
+		if (host_attach(&d->h[i], e->pid, d->rootfd)) {
+			hnew[i] = true;
+			continue;
+		}
+		d->h[i].next_index = rtnl_max_ifindex(d->h[i].nl) + 1;
+		if (d->h[i].next_index < 100)
+			d->h[i].next_index = 100;
+	}
+	for (size_t o = 0; o < old->n_hosts; o++) {
+		int n = topo_host(t, old->hosts[o].name);
+
+		if (old->hosts[o].node != oldnode)
+			continue;
+		oldgone[o] = n < 0 || hnew[n] || !dep_local(d, n);
+	}
+	sw = jhost(&d->j, SWITCH_HOST);
+	if (sw && host_alive(sw) && !host_attach(&d->sw, sw->pid, d->rootfd)) {
+		d->sw.next_index = rtnl_max_ifindex(d->sw.nl) + 1;
+		if (d->sw.next_index < 100)
+			d->sw.next_index = 100;
+	}
+
+	/* Links: match by name and wiring. */
+	for (size_t l = 0; l < t->n_links; l++) {
+		int o = topo_link(old, t->links[l].name);
+		bool local = false;
+
+		for (size_t e = 0; e < t->links[l].n_ends; e++)
+			local |= dep_local(d, t->links[l].ends[e].host);
+		lmatch[l] = -1;
+		if (o >= 0 && link_same(old, &old->links[o], t, &t->links[l], hnew))
+			lmatch[l] = o;
+		else
+			lnew[l] = local;
+	}
+
+	/* Remove old links that are gone or rewired, where their hosts stay. */
+	for (size_t o = 0; o < old->n_links; o++) {
+		struct link *ol = &old->links[o];
+		bool kept = false;
+		char rv[IFNAMSIZ], tun[IFNAMSIZ], br[IFNAMSIZ];
+
+		for (size_t l = 0; l < t->n_links; l++)
+			kept |= lmatch[l] == (int)o;
+		if (kept)
+			continue;
+		if (ol->kind == LINK_LAN) {
+			if (d->sw.running) {
+				lan_names(ol, 0, br, rv);
+				nlh = nl_msg(d->sw.nl, RTM_DELLINK, 0);
+				for (size_t e = 0; e < ol->n_ends; e++) {
+					lan_names(ol, e, br, rv);
+					nlh = nl_msg(d->sw.nl, RTM_DELLINK, 0);
+					rtnl_dellink(nlh, 0, rv);
+					nl_talk(d->sw.nl, nlh, NULL, NULL);
+				}
+				nlh = nl_msg(d->sw.nl, RTM_DELLINK, 0);
+				rtnl_dellink(nlh, 0, br);
+				nl_talk(d->sw.nl, nlh, NULL, NULL);
+			}
+			changes++;
+			continue;
+		}
+		cross_names(ol, rv, tun, br);
+		for (int k = 0; k < 3; k++) {
+			const char *name = k == 0 ? br : k == 1 ? tun : rv;
+
+			for (size_t i = 0; i < d->j.n; i++) {
+				if (!strcmp(d->j.e[i].kind, "rlink") && !strcmp(d->j.e[i].name, name)) {
+					del_root_link(&d->root, name);
+					journal_drop(&d->j, "rlink", name);
+					break;
+				}
+			}
+		}
+		for (size_t e = 0; e < ol->n_ends; e++) {
+			int n = topo_host(t, ol->ends[e].hname);
+
+			if (n >= 0 && !hnew[n] && d->h[n].running) {
+				nlh = nl_msg(d->h[n].nl, RTM_DELLINK, 0);
+				rtnl_dellink(nlh, 0, ol->ends[e].ifname);
+				nl_talk(d->h[n].nl, nlh, NULL, NULL);	/* gone already is fine */
+				break;
+			}
+		}
+		changes++;
+	}
+
+	/* Stop hosts that are gone or must restart. */
+	for (size_t o = 0; o < old->n_hosts; o++) {
+		const struct jentry *e = jhost(&d->j, old->hosts[o].name);
+		char dir[PATH_MAX];
+
+		if (!oldgone[o] || !e)
+			continue;
+		if (step(d, "stopping a host"))
+			goto out;
+		host_kill(e);
+		journal_drop(&d->j, "host", old->hosts[o].name);
+		rm_rf(hostdir(t->slice, old->hosts[o].name, dir, sizeof(dir)));
+		changes++;
+	}
+	if (journal_save(t->slice, &d->j)) {
+		dep_fail(d, "cannot rewrite the journal of %s", t->slice);
+		goto out;
+	}
+
+	/* Changes to what stays: sysctls, loopbacks, addresses, disciplines,
+	 * routes (removed ones first). */
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		struct host *h = &t->hosts[i], *oh;
+		struct sysctl_job job = { d, h };
+
+		if (!dep_local(d, (int)i) || hnew[i])
+			continue;
+		oh = &old->hosts[hmatch[i]];
+		for (size_t r = 0; r < oh->n_routes; r++) {
+			bool keep = false;
+
+			for (size_t r2 = 0; r2 < h->n_routes; r2++)
+				keep |= same_route(&oh->routes[r], &h->routes[r2]);
+			if (!keep) {
+				queue_route(d, (int)i, &oh->routes[r], false);
+				changes++;
+			}
+		}
+		for (size_t k = 0; k < oh->n_loopbacks; k++)
+			if (!has_prefix(h->loopbacks, h->n_loopbacks, &oh->loopbacks[k])) {
+				queue_addr(d, (int)i, 1, &oh->loopbacks[k], "lo", false);
+				changes++;
+			}
+		for (size_t k = 0; k < h->n_loopbacks; k++)
+			if (!has_prefix(oh->loopbacks, oh->n_loopbacks, &h->loopbacks[k])) {
+				queue_addr(d, (int)i, 1, &h->loopbacks[k], "lo", true);
+				changes++;
+			}
+		if (h->n_sysctls) {
+			bool same = h->n_sysctls == oh->n_sysctls;
+
+			for (size_t k = 0; same && k < h->n_sysctls; k++)
+				same = !strcmp(h->sysctls[k].key, oh->sysctls[k].key) &&
+				       !strcmp(h->sysctls[k].value, oh->sysctls[k].value);
+			if (!same) {
+				if (in_netns(d->h[i].netfd, d->rootfd, write_sysctls, &job))
+					goto out;
+				changes++;
+			}
+		}
+	}
+	for (size_t l = 0; l < t->n_links; l++) {
+		struct link *nl = &t->links[l], *ol;
+
+		if (lmatch[l] < 0)
+			continue;
+		ol = &old->links[lmatch[l]];
+		for (size_t e = 0; e < nl->n_ends; e++) {
+			struct endpoint *ne = &nl->ends[e], *oe = &ol->ends[e];
+			int idx;
+			char who[64];
+
+			if (!dep_local(d, ne->host))
+				continue;
+			idx = rtnl_ifindex(d->h[ne->host].nl, ne->ifname);
+			if (idx < 0) {
+				dep_fail(d, "%s:%s is missing: %s", ne->hname, ne->ifname, strerror(-idx));
+				goto out;
+			}
+			d->ifx[l][e] = idx;
+			for (size_t k = 0; k < oe->n_addrs; k++)
+				if (!has_prefix(ne->addrs, ne->n_addrs, &oe->addrs[k])) {
+					queue_addr(d, ne->host, idx, &oe->addrs[k], ne->ifname, false);
+					changes++;
+				}
+			for (size_t k = 0; k < ne->n_addrs; k++)
+				if (!has_prefix(oe->addrs, oe->n_addrs, &ne->addrs[k])) {
+					queue_addr(d, ne->host, idx, &ne->addrs[k], ne->ifname, true);
+					changes++;
+				}
+			if (!same_disc(&oe->disc, &ne->disc)) {
+				snprintf(who, sizeof(who), "%s:%s", ne->hname, ne->ifname);
+				queue_disc(hbatch(d, ne->host), idx, &ne->disc, who, true);
+				changes++;
+			}
+		}
+	}
+	if (flush_all(d))
+		goto out;
+
+	/* New hosts and links, as up builds them; then the routes of the
+	 * hosts that stayed. */
+	for (size_t i = 0; i < t->n_hosts; i++)
+		changes += hnew[i];
+	for (size_t l = 0; l < t->n_links; l++)
+		changes += lnew[l];
+	if (build(d, hnew, lnew))
+		goto out;
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		struct host *h = &t->hosts[i], *oh;
+
+		if (!dep_local(d, (int)i) || hnew[i])
+			continue;
+		oh = &old->hosts[hmatch[i]];
+		for (size_t r = 0; r < h->n_routes; r++) {
+			bool had = false;
+
+			for (size_t r2 = 0; r2 < oh->n_routes; r2++)
+				had |= same_route(&h->routes[r], &oh->routes[r2]);
+			if (!had) {
+				queue_route(d, (int)i, &h->routes[r], true);
+				changes++;
+			}
+		}
+	}
+	if (flush_all(d))
+		goto out;
+	printf("%s: %d change%s applied\n", t->slice, changes, changes == 1 ? "" : "s");
+	ret = 0;
+out:
+	(void)nlh;
+	free(hnew);
+	free(lnew);
+	free(lmatch);
+	free(hmatch);
+	free(oldgone);
+	return ret;
+}
+
+/* --- runtime link changes ------------------------------------------- */
+
+struct live {
+	struct topo t;
+	struct journal j;
+	int host;
+	size_t end;
+	int link;
+	int rootfd;
+};
+
+static int live_open(struct live *lv, const char *slice, const char *end)
+{
+	struct diag dg = { 0 };
+	char hname[TOPO_NAME_LEN];
+	const char *colon = strchr(end, ':');
+
+	memset(lv, 0, sizeof(*lv));
+	lv->rootfd = -1;
+	if (!colon || colon - end >= TOPO_NAME_LEN) {
+		errorf("expected HOST:INTERFACE, got `%s'", end);
+		return -1;
+	}
+	if (!slice_exists(slice)) {
+		errorf("slice %s is not up", slice);
+		return -1;
+	}
+	if (state_topo(slice, &lv->t, &dg)) {
+		diag_print(&dg);
+		diag_free(&dg);
+		errorf("%s: cannot read its deployed topology", slice);
+		return -1;
+	}
+	memcpy(hname, end, (size_t)(colon - end));
+	hname[colon - end] = '\0';
+	lv->host = topo_host(&lv->t, hname);
+	if (lv->host < 0) {
+		errorf("%s: no host `%s'", slice, hname);
+		return -1;
+	}
+	lv->link = topo_find_end(&lv->t, lv->host, colon + 1, &lv->end);
+	if (lv->link < 0) {
+		errorf("%s: host %s has no interface `%s'", slice, hname, colon + 1);
+		return -1;
+	}
+	if (journal_load(slice, &lv->j))
+		return -1;
+	lv->rootfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
+static void live_close(struct live *lv)
+{
+	topo_free(&lv->t);
+	journal_free(&lv->j);
+	if (lv->rootfd >= 0)
+		close(lv->rootfd);
+}
+
+/* Attaches to the named host of the live slice. */
+static int live_host(struct live *lv, const char *name, struct hrt *r)
+{
+	const struct jentry *e = jhost(&lv->j, name);
+	int err;
+
+	if (!e || !host_alive(e)) {
+		errorf("host %s is not running", name);
+		return -1;
+	}
+	err = host_attach(r, e->pid, lv->rootfd);
+	if (err) {
+		errorf("cannot reach host %s: %s", name, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+int dep_link_set(const char *slice, const char *end, const struct disc *disc)
+{
+	struct nl_batch b;
+	struct live lv;
+	struct hrt r = { .netfd = -1 };
+	int idx, ret = -1;
+
+	if (live_open(&lv, slice, end))
+		goto out;
+	if (live_host(&lv, lv.t.hosts[lv.host].name, &r))
+		goto out;
+	idx = rtnl_ifindex(r.nl, strchr(end, ':') + 1);
+	if (idx < 0) {
+		errorf("%s: %s: %s", slice, end, strerror(-idx));
+		goto out;
+	}
+	nlb_init(&b, r.nl);
+	queue_disc(&b, idx, disc, end, true);
+	if (nlb_flush(&b))
+		errorf("link set %s %s: %s", slice, end, b.failed);
+	else
+		ret = 0;
+	nlb_free(&b);
+out:
+	host_detach(&r);
+	live_close(&lv);
+	return ret;
+}
+
+static int set_updown(struct nl *nl, const char *name, bool up, const char *where)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWLINK, 0);
+	int err;
+
+	rtnl_setlink(nlh, 0, name, up, 0, -1);
+	err = nl_talk(nl, nlh, NULL, NULL);
+	if (err)
+		errorf("cannot set %s %s in %s: %s", name, up ? "up" : "down", where,
+		       nl_strerror(nl, err));
+	return err ? -1 : 0;
+}
+
+int dep_link_updown(const char *slice, const char *end, bool up)
+{
+	struct hrt r = { .netfd = -1 }, peer = { .netfd = -1 };
+	struct link *l;
+	struct live lv;
+	int ret = -1;
+
+	if (live_open(&lv, slice, end))
+		goto out;
+	l = &lv.t.links[lv.link];
+	if (live_host(&lv, lv.t.hosts[lv.host].name, &r))
+		goto out;
+	if (set_updown(r.nl, l->ends[lv.end].ifname, up, l->ends[lv.end].hname))
+		goto out;
+	/* The other side too, so neither end sees carrier. */
+	if (l->kind == LINK_LAN) {
+		char br[IFNAMSIZ], port[IFNAMSIZ];
+
+		lan_names(l, lv.end, br, port);
+		if (live_host(&lv, SWITCH_HOST, &peer) || set_updown(peer.nl, port, up, "the switch"))
+			goto out;
+	} else {
+		struct endpoint *o = &l->ends[1 - lv.end];
+		const struct jentry *e = jhost(&lv.j, o->hname);
+
+		if (e && host_alive(e)) {
+			if (live_host(&lv, o->hname, &peer) || set_updown(peer.nl, o->ifname, up, o->hname))
+				goto out;
+		} else {
+			char rv[IFNAMSIZ], tun[IFNAMSIZ], br[IFNAMSIZ];
+			struct nl nl;
+
+			/* Across nodes: the root end of the veth. */
+			cross_names(l, rv, tun, br);
+			if (nl_open(&nl, NETLINK_ROUTE))
+				goto out;
+			ret = set_updown(&nl, rv, up, "the root namespace");
+			nl_close(&nl);
+			if (ret)
+				goto out;
+		}
+	}
+	ret = 0;
+out:
+	host_detach(&r);
+	host_detach(&peer);
+	live_close(&lv);
+	return ret;
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/* trellisd down SLICE|FILE: remove everything of a slice. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "deploy.h"
+#include "trellisd.h"
+
+/* A slice name, or the slice of a topology file. */
+const char *slice_arg(const char *arg, char *buf, size_t len)
+{
+	struct diag dg = { 0 };
+	struct stat st;
+	struct topo t;
+
+	if (!strchr(arg, '/') && !strstr(arg, ".topo"))
+		return arg;
+	if (stat(arg, &st))
+		return arg;
+	if (topo_parse_file(&t, arg, NULL, &dg)) {
+		diag_print(&dg);
+		diag_free(&dg);
+		return NULL;
+	}
+	snprintf(buf, len, "%s", t.slice);
+	topo_free(&t);
+	return buf;
+}
+
+int cmd_down(int argc, char **argv)
+{
+	char name[TOPO_NAME_LEN];
+	const char *slice;
+	struct journal j;
+	int ret = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: trellisd down SLICE|FILE\n");
+		return 2;
+	}
+	slice = slice_arg(argv[1], name, sizeof(name));
+	if (!slice)
+		return 1;
+	if (!slice_exists(slice)) {
+		errorf("down %s: the slice is not up", slice);
+		return 1;
+	}
+	if (journal_load(slice, &j)) {
+		errorf("down %s: cannot read its journal", slice);
+		return 1;
+	}
+	if (dep_undo(slice, &j, getenv("TRELLIS_VERBOSE") != NULL))
+		ret = 1;
+	journal_free(&j);
+	if (!ret) {
+		int err = rm_rf(slice_dir(slice));
+
+		if (err) {
+			errorf("down %s: cannot remove %s: %s", slice, slice_dir(slice), strerror(-err));
+			ret = 1;
+		}
+		rmdir(run_dir());	/* only if no slice is left */
+	}
+	if (!ret)
+		printf("%s: down\n", slice);
+	return ret;
+}

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Virtual hosts: holder processes and their namespaces (host.h). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host.h"
+
+static void child_fail(int fd, const char *what)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(errno));
+	if (write(fd, msg, strlen(msg))) {
+		/* nothing more to do */
+	}
+	_exit(1);
+}
+
+static void on_sigchld(int sig)
+{
+	(void)sig;
+}
+
+static __attribute__((noreturn)) void holder_main(const char *name, const char *hostname,
+						  const char *hostdir, bool overlay, int fd)
+{
+	char comm[16], opts[3 * 4096];
+	struct sigaction sa = { .sa_handler = on_sigchld };
+	sigset_t block, empty;
+	int null;
+
+	setsid();
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS))
+		child_fail(fd, "unshare");
+	/* Our mounts stay ours; unmounts in the machine's namespace (ip netns
+	 * del, say) still reach us. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL))
+		child_fail(fd, "making / a slave mount");
+	if (sethostname(hostname, strlen(hostname)))
+		child_fail(fd, "sethostname");
+	if (overlay) {
+		snprintf(opts, sizeof(opts), "lowerdir=/etc,upperdir=%s/etc,workdir=%s/work",
+			 hostdir, hostdir);
+		if (mount("overlay", "/etc", "overlay", 0, opts))
+			child_fail(fd, "mounting the /etc overlay");
+	}
+	/* sysfs shows the devices of the netns that mounts it. */
+	umount2("/sys", MNT_DETACH);
+	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		child_fail(fd, "mounting /sys");
+	if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"))
+		child_fail(fd, "mounting a tmpfs on /run");
+	snprintf(comm, sizeof(comm), "trellis:%s", name);
+	prctl(PR_SET_NAME, comm);
+	if (write(fd, "", 1) != 1)
+		_exit(1);
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	close_range(3, ~0U, 0);
+	if (chdir("/")) {
+		/* stay where we are */
+	}
+
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigemptyset(&empty);
+	for (;;) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		sigsuspend(&empty);
+	}
+}
+
+pid_t host_fork(const char *name, const char *hostname, const char *hostdir,
+		bool overlay, int *ready_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		holder_main(name, hostname, hostdir, overlay, p[1]);
+	}
+	close(p[1]);
+	*ready_fd = p[0];
+	return pid;
+}
+
+int host_wait(int fd, char *err, size_t len)
+{
+	char buf[256];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+	close(fd);
+	if (n == 1 && buf[0] == '\0')
+		return 0;
+	if (n <= 0)
+		snprintf(err, len, "the host's holder process died while starting");
+	else
+		snprintf(err, len, "%.*s", (int)n, buf);
+	return -1;
+}
+
+unsigned long long proc_start(pid_t pid)
+{
+	char path[64], buf[1024], *c;
+	unsigned long long start = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	/* The command name may hold spaces and parentheses: skip past the
+	 * last ')'; start time is field 22, the 20th after it. */
+	c = strrchr(buf, ')');
+	if (!c)
+		return 0;
+	c += 2;
+	if (c[0] == 'Z' || c[0] == 'X')
+		return 0;	/* a zombie holds no namespaces */
+	for (int field = 3; field < 22 && c; field++) {
+		c = strchr(c, ' ');
+		if (c)
+			c++;
+	}
+	if (c)
+		start = strtoull(c, NULL, 10);
+	return start;
+}
+
+static unsigned long ns_inode(pid_t pid, const char *ns)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	return stat(path, &st) ? 0 : (unsigned long)st.st_ino;
+}
+
+int host_attach(struct hrt *r, pid_t pid, int rootfd)
+{
+	char path[64];
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->netfd = -1;
+	r->pid = pid;
+	r->start = proc_start(pid);
+	r->netino = ns_inode(pid, "net");
+	r->mntino = ns_inode(pid, "mnt");
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	r->netfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->netfd < 0 || !r->start)
+		return -ESRCH;
+	r->nl = malloc(sizeof(*r->nl));
+	if (!r->nl)
+		return -ENOMEM;
+	if (setns(r->netfd, CLONE_NEWNET))
+		return -errno;
+	err = nl_open(r->nl, NETLINK_ROUTE);
+	if (setns(rootfd, CLONE_NEWNET))
+		abort();	/* we would go on working in the wrong namespace */
+	if (err) {
+		free(r->nl);
+		r->nl = NULL;
+		return err;
+	}
+	r->running = true;
+	r->next_index = 100;
+	return 0;
+}
+
+void host_detach(struct hrt *r)
+{
+	if (r->nl) {
+		nl_close(r->nl);
+		free(r->nl);
+	}
+	if (r->netfd >= 0)
+		close(r->netfd);
+	r->nl = NULL;
+	r->netfd = -1;
+	r->running = false;
+}
+
+bool host_alive(const struct jentry *e)
+{
+	return e->pid > 0 && proc_start(e->pid) == e->start;
+}
+
+/* Kills the processes in the entry's namespaces; returns how many. */
+static int kill_round(const struct jentry *e, unsigned long netino, unsigned long mntino)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		if ((netino && ns_inode(pid, "net") == netino) ||
+		    (mntino && ns_inode(pid, "mnt") == mntino) ||
+		    (pid == e->pid && proc_start(pid) == e->start)) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, WNOHANG);	/* our own child, during up */
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+int host_kill(const struct jentry *e)
+{
+	unsigned long netino = e->netino, mntino = e->mntino;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int total = 0, n;
+
+	/* A journal line written before the holder was ready has no inodes. */
+	if (host_alive(e)) {
+		if (!netino)
+			netino = ns_inode(e->pid, "net");
+		if (!mntino)
+			mntino = ns_inode(e->pid, "mnt");
+	}
+	/* Never our own namespaces (a holder that died before unsharing). */
+	if (netino == ns_inode(getpid(), "net"))
+		netino = 0;
+	if (mntino == ns_inode(getpid(), "mnt"))
+		mntino = 0;
+	for (int i = 0; i < 1000; i++) {
+		n = kill_round(e, netino, mntino);
+		if (!n)
+			return total;
+		total += i == 0 ? n : 0;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+int host_enter(pid_t pid)
+{
+	static const struct { const char *name; int type; } ns[] = {
+		{ "net", CLONE_NEWNET }, { "uts", CLONE_NEWUTS }, { "mnt", CLONE_NEWNS },
+	};
+	int fds[3];
+
+	/* Open all first: after entering the mount namespace /proc may differ. */
+	for (int i = 0; i < 3; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			int err = -errno;
+
+			while (i--)
+				close(fds[i]);
+			return err;
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		if (setns(fds[i], ns[i].type)) {
+			int err = -errno;
+
+			for (int j = i; j < 3; j++)
+				close(fds[j]);
+			return err;
+		}
+		close(fds[i]);
+	}
+	return chdir("/") ? -errno : 0;
+}
+
+pid_t host_run(pid_t holder, const char *cmd, const char *log)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid != 0)
+		return pid < 0 ? -errno : pid;
+	{
+		int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (host_enter(holder))
+			_exit(127);
+		setsid();
+		if (null >= 0)
+			dup2(null, 0);
+		if (out >= 0) {
+			dup2(out, 1);
+			dup2(out, 2);
+		}
+		/* Leave trellisd's netlink sockets behind. */
+		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+}
+
+int in_netns(int netfd, int rootfd, int (*fn)(void *), void *arg)
+{
+	int ret;
+
+	if (setns(netfd, CLONE_NEWNET))
+		return -errno;
+	ret = fn(arg);
+	if (setns(rootfd, CLONE_NEWNET))
+		abort();
+	return ret;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Virtual hosts: namespaces held by a holder process.
+ *
+ * Each virtual host is a small process ("trellis:NAME") forked from
+ * trellisd that unshares a network, mount and UTS namespace, sets its
+ * hostname, mounts an overlay over /etc (upper directory under
+ * /run/trellis/SLICE/hosts/NAME/), a fresh sysfs on /sys and a tmpfs on
+ * /run, and then sleeps, reaping orphans.  The namespaces live as long as
+ * the holder or any process inside them; /proc/PID/ns/ reaches them.
+ * The journal records its pid, start time and namespace inodes, so a later
+ * trellisd finds it again and can tell a reused pid from it.
+ */
+#ifndef TRELLIS_HOST_H
+#define TRELLIS_HOST_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "nl.h"
+#include "state.h"
+
+struct hrt {
+	bool running;
+	pid_t pid;
+	unsigned long long start;
+	unsigned long netino, mntino;
+	int netfd;		/* /proc/PID/ns/net, or -1 */
+	struct nl *nl;		/* NETLINK_ROUTE socket inside, or NULL */
+	int next_index;		/* the ifindex to give its next interface */
+};
+
+/* Forks the holder of a host named name (etc_upper: NULL for no /etc
+ * overlay).  Returns its pid, and the read end of a pipe on which it
+ * reports "" when ready or an error message. */
+pid_t host_fork(const char *name, const char *hostname, const char *hostdir,
+		bool overlay, int *ready_fd);
+/* Waits for the holder's report; 0 or -1 with the message in err. */
+int host_wait(int ready_fd, char *err, size_t len);
+/* Fills r for the running holder pid: namespace fds and inodes, a netlink
+ * socket inside its netns (rootfd: our own netns, to come back to). */
+int host_attach(struct hrt *r, pid_t pid, int rootfd);
+void host_detach(struct hrt *r);
+
+/* Start time of a process (clock ticks since boot), 0 if it is gone. */
+unsigned long long proc_start(pid_t pid);
+/* Is the journal entry's holder still the process it names? */
+bool host_alive(const struct jentry *e);
+/* Kills every process in the entry's namespaces (the holder included) and
+ * waits until they are gone. Returns how many were killed, or -1 if some
+ * survived. */
+int host_kill(const struct jentry *e);
+
+/* setns() into the holder's net, uts and mount namespaces (for exec and
+ * run). */
+int host_enter(pid_t pid);
+/* Starts cmd with /bin/sh -c inside the host, output appended to log. */
+pid_t host_run(pid_t holder, const char *cmd, const char *log);
+
+/* Runs fn inside netfd's network namespace and comes back to rootfd. */
+int in_netns(int netfd, int rootfd, int (*fn)(void *), void *arg);
+
+#endif

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/* trellisd up FILE: deploy a slice, all or nothing. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "deploy.h"
+#include "trellisd.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cmd_up(int argc, char **argv)
+{
+	struct diag dg = { 0 };
+	struct dep_opts o;
+	const char *file;
+	double t0 = now();
+	struct topo t;
+	struct dep d;
+	size_t nh = 0, nl = 0;
+	int ret = 1;
+
+	if (dep_parse_opts(argc, argv, 1, &o, &file)) {
+		fprintf(stderr, "usage: trellisd up FILE [--node NAME] [--backend egre|gretap|auto]\n");
+		return 2;
+	}
+	if (topo_parse_file(&t, file, NULL, &dg)) {
+		diag_print(&dg);
+		errorf("up %s: %zu error%s, nothing changed", file, dg.n, dg.n == 1 ? "" : "s");
+		diag_free(&dg);
+		return 1;
+	}
+	if (state_check_keys(&t, true)) {
+		errorf("up %s: nothing changed", t.slice);
+		goto out_topo;
+	}
+	if (slice_exists(t.slice)) {
+		errorf("up %s: the slice is already up (use `trellisd apply %s' or `trellisd down %s')",
+		       t.slice, file, t.slice);
+		goto out_topo;
+	}
+	if (dep_init(&d, &t, "up", &o)) {
+		errorf("up %s: %s", t.slice, d.err);
+		goto out_dep;
+	}
+	{
+		int err = state_create(&t, file);
+
+		if (err) {
+			errorf("up %s: cannot create %s: %s", t.slice, slice_dir(t.slice), strerror(-err));
+			goto out_dep;
+		}
+	}
+	if (dep_up(&d)) {
+		errorf("up %s: %s", t.slice, d.err);
+		fprintf(stderr, "trellisd: up %s: rolling back\n", t.slice);
+		dep_fini(&d);
+		{
+			struct journal j;
+
+			journal_load(t.slice, &j);
+			dep_undo(t.slice, &j, false);
+			journal_free(&j);
+		}
+		rm_rf(slice_dir(t.slice));
+		rmdir(run_dir());
+		topo_free(&t);
+		return 1;
+	}
+	state_mark_complete(t.slice, true);
+	for (size_t i = 0; i < t.n_hosts; i++)
+		nh += dep_local(&d, (int)i);
+	for (size_t l = 0; l < t.n_links; l++)
+		for (size_t e = 0; e < t.links[l].n_ends; e++)
+			if (dep_local(&d, t.links[l].ends[e].host)) {
+				nl++;
+				break;
+			}
+	printf("%s: up: %zu host%s, %zu link%s%s%s in %.3f s\n", t.slice, nh, nh == 1 ? "" : "s",
+	       nl, nl == 1 ? "" : "s", d.node >= 0 ? " on node " : "",
+	       d.node >= 0 ? t.nodes[d.node].name : "", now() - t0);
+	ret = 0;
+out_dep:
+	dep_fini(&d);
+out_topo:
+	topo_free(&t);
+	return ret;
+}
