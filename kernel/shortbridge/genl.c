@@ -132,9 +132,16 @@ static int sbr_nl_new(struct sk_buff *skb, struct genl_info *info)
 	u32 flags = 0;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, SHORTBRIDGE_A_PORT_A) ||
-	    GENL_REQ_ATTR_CHECK(info, SHORTBRIDGE_A_PORT_B))
+	if (GENL_REQ_ATTR_CHECK(info, SHORTBRIDGE_A_PORT_A)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "the first device (PORT_A) is missing");
 		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, SHORTBRIDGE_A_PORT_B)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "the second device (PORT_B) is missing");
+		return -EINVAL;
+	}
 	if (info->attrs[SHORTBRIDGE_A_FLAGS])
 		flags = nla_get_u32(info->attrs[SHORTBRIDGE_A_FLAGS]);
 	err = sbr_check_netns(info);
@@ -166,8 +173,10 @@ static int sbr_nl_del(struct sk_buff *skb, struct genl_info *info)
 	struct sbr_join *join;
 	int err = 0;
 
-	if (GENL_REQ_ATTR_CHECK(info, SHORTBRIDGE_A_PORT_A))
+	if (GENL_REQ_ATTR_CHECK(info, SHORTBRIDGE_A_PORT_A)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "the device (PORT_A) is missing");
 		return -EINVAL;
+	}
 
 	rtnl_lock();
 	join = sbr_lookup(info);
@@ -185,8 +194,10 @@ static int sbr_nl_get(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, SHORTBRIDGE_A_PORT_A))
+	if (GENL_REQ_ATTR_CHECK(info, SHORTBRIDGE_A_PORT_A)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "the device (PORT_A) is missing");
 		return -EINVAL;
+	}
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
