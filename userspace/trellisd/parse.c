@@ -47,7 +47,8 @@ struct parser {
 };
 
 static const char *const statements[] = { "node", "slice", "host", "link", "lan", NULL };
-static const char *const host_subs[] = { "sysctl", "loopback", "route", "run", "file", NULL };
+static const char *const host_subs[] = { "sysctl", "loopback", "route", "run", "file", "frr",
+	"bird", NULL };
 static const char *const link_subs[] = { "addr", "discipline", NULL };
 static const char *const host_opts[] = { "node", "hostname", NULL };
 static const char *const link_opts[] = { "mtu", "key", NULL };
@@ -879,6 +880,102 @@ static void sub_file(struct parser *p, struct host *h)
 	f->loc = tloc(p, 1);
 }
 
+/* FRR 8's daemons (zebra first: the others connect to it). */
+const char *const topo_frr_daemons[] = { "zebra", "staticd", "bgpd", "ospfd", "ospf6d",
+	"ripd", "ripngd", "isisd", "fabricd", "pimd", "ldpd", "nhrpd", "eigrpd", "babeld",
+	"pbrd", "bfdd", "vrrpd", "pathd", NULL };
+static const char *const routing_opts[] = { "config", "restart", NULL };
+static const char *const restart_words[] = { "always", "on-failure", "never", NULL };
+
+/* `frr DAEMON... config FILE [restart POLICY]' and
+ * `bird config FILE [restart POLICY]' (docs/routing.md). */
+static void sub_routing(struct parser *p, struct host *h, bool frr)
+{
+	struct routing *r = frr ? &h->frr : &h->bird;
+	const char *what = frr ? "frr" : "bird";
+	struct routing nr = { .set = true, .loc = tloc(p, 0) };
+	struct stat st;
+	int cfg_tok = 0;
+
+	if (r->set) {
+		err(p, 0, "a second `%s' statement for host `%s' (the first is at line %d)",
+		    what, h->name, r->loc.line);
+		return;
+	}
+	for (int i = 1; i < p->ntok; i++) {
+		const char *w = p->tok[i].s, *v;
+
+		if (!strcmp(w, "config") || !strcmp(w, "restart")) {
+			if (!(v = arg(p, i, !strcmp(w, "config") ? "a file name" : "always, on-failure or never")))
+				goto fail;
+			if (!strcmp(w, "config")) {
+				if (nr.config) {
+					err(p, i, "a second `config' for `%s'", what);
+					goto fail;
+				}
+				if (v[0] == '/')
+					nr.config = strdup(v);
+				else if (asprintf(&nr.config, "%s/%s", p->t->dir, v) < 0)
+					abort();
+				cfg_tok = i + 1;
+			} else if (!strcmp(v, "always")) {
+				nr.restart = RESTART_ALWAYS;
+			} else if (!strcmp(v, "on-failure")) {
+				nr.restart = RESTART_ON_FAILURE;
+			} else if (!strcmp(v, "never")) {
+				nr.restart = RESTART_NEVER;
+			} else {
+				err(p, i + 1, "bad restart policy `%s' (expected always, on-failure or never)%s",
+				    v, hint(v, restart_words));
+				goto fail;
+			}
+			i++;
+			continue;
+		}
+		if (!frr) {
+			err(p, i, "unknown bird option `%s'%s", w, hint(w, routing_opts));
+			goto fail;
+		}
+		{
+			int d;
+
+			for (d = 0; topo_frr_daemons[d]; d++)
+				if (!strcmp(w, topo_frr_daemons[d]))
+					break;
+			if (!topo_frr_daemons[d]) {
+				const char *hn = hint(w, topo_frr_daemons);
+
+				err(p, i, "unknown FRR daemon `%s'%s", w,
+				    *hn ? hn : " (expected zebra, bgpd, ospfd, ospf6d, isisd, ripd, ...)");
+				goto fail;
+			}
+			if (nr.daemons & (1u << d)) {
+				err(p, i, "FRR daemon `%s' is named twice", w);
+				goto fail;
+			}
+			nr.daemons |= 1u << d;
+		}
+	}
+	if (frr && !nr.daemons) {
+		err(p, 1, "expected FRR daemon names after `frr' (zebra, bgpd, ospfd, isisd, ...)");
+		goto fail;
+	}
+	if (!nr.config) {
+		err(p, p->ntok, "`%s' needs `config FILE' (relative to the topology file)", what);
+		goto fail;
+	}
+	if (stat(nr.config, &st) || !S_ISREG(st.st_mode)) {
+		err(p, cfg_tok, "cannot read `%s': %s", p->tok[cfg_tok].s,
+		    access(nr.config, F_OK) ? strerror(errno) : "not a regular file");
+		goto fail;
+	}
+	nr.daemons |= frr ? 1u : 0;	/* zebra: every other FRR daemon needs it */
+	*r = nr;
+	return;
+fail:
+	free(nr.config);
+}
+
 /* `addr HOST[:IF] PREFIX...' under a link or lan. */
 static void sub_addr(struct parser *p, struct link *l)
 {
@@ -1040,6 +1137,8 @@ static void statement(struct parser *p, bool indented)
 				sub_run(p, h);
 			else if (!strcmp(kw, "file"))
 				sub_file(p, h);
+			else if (!strcmp(kw, "frr") || !strcmp(kw, "bird"))
+				sub_routing(p, h, kw[0] == 'f');
 			else
 				err(p, 0, "unknown host statement `%s'%s", kw, hint(kw, host_subs));
 		} else {
@@ -1377,6 +1476,8 @@ void topo_free(struct topo *t)
 			free(h->runs[r].cmd);
 		for (size_t f = 0; f < h->n_files; f++)
 			free(h->files[f].src);
+		free(h->frr.config);
+		free(h->bird.config);
 		free(h->sysctls);
 		free(h->loopbacks);
 		free(h->routes);

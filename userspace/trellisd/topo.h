@@ -66,6 +66,22 @@ struct file_ent {
 	struct loc loc;
 };
 
+/* How the supervisor treats a daemon that exits (daemon.c). */
+enum restart_policy { RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_NEVER };
+
+/* `frr DAEMON... config FILE' or `bird config FILE', with an optional
+ * `restart always|on-failure|never' (default on-failure). */
+struct routing {
+	bool set;
+	char *config;		/* resolved against the topology file's directory */
+	uint32_t daemons;	/* FRR: bit d for topo_frr_daemons[d]; zebra always */
+	enum restart_policy restart;
+	struct loc loc;
+};
+
+/* FRR's daemons, in start order (zebra first); NULL-terminated. */
+extern const char *const topo_frr_daemons[];
+
 struct host {
 	char name[TOPO_NAME_LEN];
 	char hostname[TOPO_HOSTNAME_LEN];
@@ -81,6 +97,7 @@ struct host {
 	size_t n_runs;
 	struct file_ent *files;
 	size_t n_files;
+	struct routing frr, bird;	/* daemon.c runs them */
 	struct loc loc;
 	struct loc node_loc;
 };
