@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "deploy.h"
 #include "trellisd.h"
 
@@ -53,6 +54,7 @@ int cmd_down(int argc, char **argv)
 		errorf("down %s: cannot read its journal", slice);
 		return 1;
 	}
+	daemon_down(slice);	/* first: it stops its daemons gracefully */
 	if (dep_undo(slice, &j, getenv("TRELLIS_VERBOSE") != NULL))
 		ret = 1;
 	journal_free(&j);

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "status",	cmd_status,	"status [--json] [SLICE]" },
 	{ "exec",	cmd_exec,	"exec SLICE HOST [--] [CMD [ARGS...]]" },
 	{ "apply",	cmd_apply,	"apply FILE [--node NAME] [--backend egre|gretap|auto]" },
+	{ "logs",	cmd_logs,	"logs SLICE HOST [DAEMON]" },
 	{ "link",	cmd_link,	"link set SLICE HOST:IF DISCIPLINE...|none | link up|down SLICE HOST:IF" },
 	{ "sb", cmd_sb, "sb add DEV DEV [carrier-follow] | del DEV | show [DEV]" },
 	{ "egre", cmd_egre, "egre add|del|show|set ..." },

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "deploy.h"
 #include "trellisd.h"
 
@@ -59,7 +60,7 @@ int cmd_up(int argc, char **argv)
 			goto out_dep;
 		}
 	}
-	if (dep_up(&d)) {
+	if (dep_up(&d) || daemon_up(&d)) {
 		errorf("up %s: %s", t.slice, d.err);
 		fprintf(stderr, "trellisd: up %s: rolling back\n", t.slice);
 		dep_fini(&d);
