@@ -235,10 +235,13 @@ static int egre_default_mtu(const struct egre_tunnel *t, u32 cfg)
 	return clamp_t(int, mtu, ETH_MIN_MTU, t->dev->max_mtu);
 }
 
-/* Carrier follows the bound underlay's operational state. */
+/* Carrier follows the bound underlay: administratively up and with carrier.
+ * (Not netif_oper_up(): the operstate lags behind, updated later by
+ * linkwatch, and no event follows when a device that is down settles.) */
 static void egre_sync_carrier(struct egre_tunnel *t, struct net_device *underlay)
 {
-	if (!underlay || netif_oper_up(underlay))
+	if (!underlay ||
+	    ((underlay->flags & IFF_UP) && netif_carrier_ok(underlay)))
 		netif_carrier_on(t->dev);
 	else
 		netif_carrier_off(t->dev);
