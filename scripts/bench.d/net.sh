@@ -28,6 +28,8 @@
 # no IPv6 link-local address, so no DAD, router solicitations or MLD that
 # would reach a sink and be counted (new namespaces do not inherit
 # default.disable_ipv6 from init, whatever devconf_inherit_init_net says).
+# The two machines, whose tunnels come up as they are made, have IPv6
+# disabled outright.
 
 NS=bx			# namespace prefix
 NS_GEN=$NS-gen NS_A=$NS-hA NS_B=$NS-hB
@@ -111,7 +113,7 @@ wait_gone()	# pid: poll until the process has exited
 # if something failed (the caller tears down what was built).
 net_build()
 {
-	local cfg=$1 n=$2 i kind b
+	local cfg=$1 n=$2 i kind b m
 	kind=$(tunnel_kind "$cfg")
 	b=$(mktemp -d /tmp/bench-build.XXXXXX)
 
@@ -127,6 +129,15 @@ net_build()
 		fi
 	} > "$b/netns"
 	ip -b "$b/netns" || { echo "ip netns add failed"; return 1; }
+	# Tunnels made by trellisd or Open vSwitch come up before we could
+	# set their addrgenmode: no IPv6 at all in the machines.
+	if is_tunnel "$cfg"; then
+		for m in $NS_A $NS_B; do
+			ip netns exec "$m" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+				net.ipv6.conf.default.disable_ipv6=1 ||
+				{ echo "$m: cannot disable IPv6"; return 1; }
+		done
+	fi
 
 	# Every veth is created straight into its namespaces.
 	{
