@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -685,6 +686,7 @@ static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool 
 	int null;
 
 	setsid();
+	prctl(PR_SET_NAME, "trellis-sup");
 	/* Keep only the report pipe: trellisd's netlink sockets and namespace
 	 * descriptors must not live on in here. */
 	if (fd != 3) {
@@ -699,9 +701,6 @@ static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool 
 	dup2(null, 2);
 	if (null > 2)
 		close(null);
-	if (chdir("/")) {
-		/* stay */
-	}
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -753,6 +752,10 @@ static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool 
 		}
 		unlink(path);
 		_exit(1);
+	}
+	/* Config paths may be relative to where trellisd ran: read above. */
+	if (chdir("/")) {
+		/* stay */
 	}
 	/* FRR: apply each host's frr.conf once its daemons listen. */
 	for (size_t i = 0; i < t->n_hosts; i++)
