@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# egre interoperates with Linux's own gretap: egre on guest a, gretap on
+# guest b (egre and ip_gre cannot share one kernel), same keys.
+#
+#   +---- guest a -------------------+            +---- guest b -------------------+
+#   |  eg   (egre)   203.0.113.1/26  |  key 77    |  gt   (gretap) 203.0.113.2/26  |
+#   |  eg2  (egre)   203.0.113.65/26 |  key 78    |  gt2  (gretap) 203.0.113.66/26 |
+#   |       csum seq                 |  csum seq  |       csum seq                 |
+#   |  eth0 192.0.2.1/24 ------------- wire ------- eth0 192.0.2.2/24              |
+#   |  dumpcap on eth0               |            |  iperf3 server                 |
+#   +--------------------------------+            +--------------------------------+
+#
+# Pings both ways on both tunnels, iperf3 both ways on the first; a captures
+# the wire with dumpcap and decodes it afterwards with tshark: GRE carrying
+# Transparent Ethernet bridging with key 77 in both directions.  When b is
+# done it adds 192.0.2.102 to its wire; a waits for that before leaving, and
+# b waits for a to leave.
+# timeout: 900
+source "$(dirname "$0")/../lib.sh"
+require_cmd iperf3
+
+check "wire up" wait_for 120 ping -c 1 -W 1 "$TRELLIS_REMOTE"
+
+if [ "$TRELLIS_NODE" = a ]; then
+	require_cmd dumpcap tshark
+	check "load egre" insmod_built egre
+	defer rmmod egre
+	check "egre eg (key 77)" trellisd egre add eg local 192.0.2.1 remote 192.0.2.2 key 77
+	check "egre eg2 (key 78, csum, seq)" trellisd egre add eg2 local 192.0.2.1 remote 192.0.2.2 key 78 csum seq
+	ip addr add 203.0.113.1/26 dev eg
+	ip addr add 203.0.113.65/26 dev eg2
+	ip link set eg up
+	ip link set eg2 up
+	me=203.0.113.1 peer=203.0.113.2 me2=203.0.113.65 peer2=203.0.113.66
+	dev=eg dev2=eg2
+
+	cap=$(mktemp -d)
+	dumpcap -i eth0 -f "ip proto 47" -s 160 -w "$cap/wire.pcapng" >"$cap/log" 2>&1 &
+	cap_pid=$!
+	defer kill "$cap_pid"
+	check "dumpcap captures the wire" wait_for 60 grep -q "Capturing on" "$cap/log"
+else
+	check "load ip_gre" modprobe ip_gre
+	check "gretap gt (key 77)" ip link add gt type gretap local 192.0.2.2 remote 192.0.2.1 key 77 ttl 64
+	defer ip link del gt
+	check "gretap gt2 (key 78, csum, seq)" ip link add gt2 type gretap local 192.0.2.2 remote 192.0.2.1 \
+		key 78 ttl 64 csum seq
+	defer ip link del gt2
+	ip addr add 203.0.113.2/26 dev gt
+	ip addr add 203.0.113.66/26 dev gt2
+	ip link set gt up
+	ip link set gt2 up
+	me=203.0.113.2 peer=203.0.113.1 me2=203.0.113.66 peer2=203.0.113.65
+	dev=gt dev2=gt2
+	iperf3 -s -B "$me" -D -I /tmp/egre-iperf3.pid >/dev/null 2>&1
+	defer bash -c 'kill $(cat /tmp/egre-iperf3.pid)'
+fi
+check_output "$dev MTU is 1458" "mtu 1458" ip link show "$dev"
+
+# The peer may still be setting up: poll first, then demand every reply.
+check "$TRELLIS_NODE: ping $peer over key 77" wait_for 120 ping -c 1 -W 1 "$peer"
+check "$TRELLIS_NODE: 10 of 10 echo replies over key 77" ping -c 10 -i 0.2 -W 2 "$peer"
+check "$TRELLIS_NODE: full-size DF ping over key 77" ping -c 3 -i 0.2 -W 2 -M do -s 1430 "$peer"
+check "$TRELLIS_NODE: ping $peer2 over key 78 (csum, seq)" wait_for 60 ping -c 1 -W 1 "$peer2"
+check "$TRELLIS_NODE: 10 of 10 echo replies over key 78" ping -c 10 -i 0.2 -W 2 "$peer2"
+
+if [ "$TRELLIS_NODE" = a ]; then
+	iperf() {	# name args...
+		local name=$1 out bps
+		shift
+		out=$(wait_for 60 iperf3 -c 203.0.113.2 -t 3 -J "$@"; iperf3 -c 203.0.113.2 -t 3 -J "$@" 2>&1)
+		bps=$(printf '%s' "$out" | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))' 2>/dev/null)
+		if [ -n "$bps" ] && [ "$bps" -gt 0 ]; then
+			ok "$name: $((bps / 1000000)) Mbit/s"
+		else
+			fail "$name" "$(printf '%s' "$out" | tail -n 5)"
+		fi
+	}
+	iperf "iperf3 TCP egre -> gretap"
+	iperf "iperf3 TCP gretap -> egre" -R
+
+	kill "$cap_pid"
+	wait "$cap_pid" 2>/dev/null
+	frames() {	# display filter
+		tshark -r "$cap/wire.pcapng" -Y "$1" 2>/dev/null | wc -l
+	}
+	for dir in "192.0.2.1 192.0.2.2 egre -> gretap" "192.0.2.2 192.0.2.1 gretap -> egre"; do
+		read -r src dst name <<< "$dir"
+		n=$(frames "ip.src == $src && ip.dst == $dst && gre && gre.proto == 0x6558 && gre.key == 77 && eth && icmp")
+		all=$(frames "ip.src == $src && gre")
+		if [ "${n:-0}" -gt 0 ]; then
+			ok "tshark: $name is GRE / Transparent Ethernet bridging, key 77 ($n ICMP frames of $all)"
+		else
+			fail "tshark: $name is GRE / Transparent Ethernet bridging, key 77" \
+				"$(tshark -r "$cap/wire.pcapng" -c 3 -V 2>&1 | grep -iE 'generic routing|key|protocol type|flags' | head)"
+		fi
+		n=$(frames "ip.src == $src && gre.key == 78 && gre.flags.checksum == 1 && gre.flags.sequence_number == 1 && icmp")
+		if [ "${n:-0}" -gt 0 ]; then
+			ok "tshark: $name key 78 carries checksum and sequence number ($n frames)"
+		else
+			fail "tshark: $name key 78 carries checksum and sequence number" "no such frame"
+		fi
+	done
+	check_output "tshark names the payload" "Transparent Ethernet bridging" \
+		bash -c "tshark -r $cap/wire.pcapng -V -Y 'gre.key == 77' 2>&1 | grep -m 1 'Transparent Ethernet bridging'"
+	n=$(frames "gre && !(gre.key == 77 || gre.key == 78)")
+	if [ "${n:-1}" = 0 ]; then ok "no frame with another key on the wire"; else fail "no frame with another key on the wire" "$n"; fi
+	malformed() { awk '$1 ~ /^(truncated|bad_version|bad_flags|no_key|bad_proto)$/ { n += $2 } END { print n + 0 }' /proc/net/egre; }
+	no_malformed() { [ "$(malformed)" = 0 ] || { cat /proc/net/egre; return 1; }; }
+	check "gretap's frames pass every egre check (no malformed-GRE drops)" no_malformed
+	# Stay until b has finished its own checks.
+	wait_for 300 ping -c 1 -W 1 192.0.2.102 || true
+else
+	ip addr add 192.0.2.102/24 dev eth0
+	# Stay until a has finished (its iperf3 runs need our server).
+	wait_for 600 bash -c "! ping -c 1 -W 1 $TRELLIS_REMOTE" || true
+fi
