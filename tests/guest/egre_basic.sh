@@ -73,8 +73,9 @@ check_fails "the bridged side cannot reach the routed tunnel's subnet" \
 # iperf3: TCP over the tunnel, GSO super-packets kept whole until the
 # underlay (average transmitted "packet" on eg7 larger than the MTU).
 tx_of() { ip -n "$1" -j -s link show "$2" | python3 -c 'import json,sys; s=json.load(sys.stdin)[0]["stats64"]["tx"]; print(s["packets"], s["bytes"])'; }
-ip netns exec "$inB" iperf3 -s -1 -D -B 198.51.100.2 -p 5201 >/dev/null 2>&1
-defer ip netns exec "$inB" pkill -x iperf3
+pidfile=$(mktemp)
+ip netns exec "$inB" iperf3 -s -1 -D -B 198.51.100.2 -p 5201 -I "$pidfile" >/dev/null 2>&1
+defer bash -c "kill \$(cat $pidfile); rm -f $pidfile"
 listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
 wait_for 20 listening "$inB" 5201
 read -r p0 b0 < <(tx_of "$hostA" eg7)
