@@ -3,7 +3,8 @@
  * trellisd logs SLICE HOST [DAEMON]: a virtual host's daemon logs.
  *
  * Without DAEMON: the state of each of the host's daemons (from the
- * supervisor's status file), then every log of the host, each under a
+ * supervisor's status file), what the supervisor did with them (starts,
+ * exits, restarts), then every log of the host, each under a
  * "==> HOST/NAME <==" header: FRR's daemons, bird, vtysh (frr.conf being
  * applied), and run (the output of the host's `run' commands).
  */
@@ -113,6 +114,30 @@ static void print_status(const char *slice, const char *host)
 	fclose(f);
 }
 
+/* What the supervisor did with this host's daemons: starts, exits,
+ * restarts. */
+static void print_supervisor(const char *slice, const char *host)
+{
+	char path[PATH_MAX], line[1024], tag[TOPO_NAME_LEN + 3];
+	bool header = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/supervisor.log", daemon_dir(slice));
+	snprintf(tag, sizeof(tag), " %s: ", host);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, tag))
+			continue;
+		if (!header)
+			printf("\n==> %s/supervisor <==\n", host);
+		header = true;
+		fputs(line, stdout);
+	}
+	fclose(f);
+}
+
 int cmd_logs(int argc, char **argv)
 {
 	const char *slice, *host;
@@ -159,9 +184,10 @@ int cmd_logs(int argc, char **argv)
 		return ret;
 	}
 	print_status(slice, host);
+	print_supervisor(slice, host);
 	for (size_t i = 0; names[i]; i++) {
 		log_path(slice, host, names[i], path, sizeof(path));
-		printf("%s==> %s/%s <==\n", i ? "\n" : "", host, names[i]);
+		printf("\n==> %s/%s <==\n", host, names[i]);
 		cat(path);
 	}
 	if (!names[0])
