@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,11 @@ int dep_fail(struct dep *d, const char *fmt, ...)
 /* The TRELLIS_FAIL_AT=N test hook: the Nth step fails. */
 static int step(struct dep *d, const char *what)
 {
-	if (d->fail_at && ++d->steps == d->fail_at)
+	d->steps++;
+	/* TRELLIS_CRASH_AT=N: die at the Nth step as if killed. */
+	if (d->crash_at && d->steps == d->crash_at)
+		raise(SIGKILL);
+	if (d->fail_at && d->steps == d->fail_at)
 		return dep_fail(d, "injected failure before %s (TRELLIS_FAIL_AT=%d)", what, d->fail_at);
 	return 0;
 }
@@ -94,7 +99,7 @@ static bool module_loaded(const char *name)
 
 int dep_init(struct dep *d, struct topo *t, const char *verb, const struct dep_opts *o)
 {
-	const char *fail = getenv("TRELLIS_FAIL_AT");
+	const char *fail = getenv("TRELLIS_FAIL_AT"), *crash = getenv("TRELLIS_CRASH_AT");
 	int err;
 
 	memset(d, 0, sizeof(*d));
@@ -103,6 +108,7 @@ int dep_init(struct dep *d, struct topo *t, const char *verb, const struct dep_o
 	d->node = -1;
 	d->sw.netfd = -1;
 	d->fail_at = fail ? atoi(fail) : 0;
+	d->crash_at = crash ? atoi(crash) : 0;
 	d->rootfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (d->rootfd < 0)
 		return dep_fail(d, "cannot open our network namespace: %s", strerror(errno));

@@ -45,7 +45,7 @@ struct dep {
 	struct nl_batch *hb;	/* [host]: batches, allocated as needed */
 	struct nl_batch swb;
 	bool swb_init;
-	int fail_at, steps;	/* TRELLIS_FAIL_AT test hook */
+	int fail_at, crash_at, steps;	/* TRELLIS_FAIL_AT, TRELLIS_CRASH_AT test hooks */
 	char err[1024];
 };
 

@@ -187,8 +187,7 @@ struct nlmsghdr *nlb_msg(struct nl_batch *b, uint16_t type, uint16_t flags,
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	nlh->nlmsg_seq = ++b->nl->seq;
-	if (!b->n)
-		b->seq0 = nlh->nlmsg_seq;
+	b->seqs[b->n] = nlh->nlmsg_seq;
 	va_start(ap, fmt);
 	vsnprintf(b->desc[b->n], NLB_DESC, fmt, ap);
 	va_end(ap);
@@ -237,11 +236,14 @@ int nlb_flush(struct nl_batch *b)
 		}
 		for (; mnl_nlmsg_ok(r, rest); r = mnl_nlmsg_next(r, &rest)) {
 			const struct nlmsgerr *e;
-			unsigned int i = r->nlmsg_seq - b->seq0;
+			int i;
 
-			if (r->nlmsg_type != NLMSG_ERROR || r->nlmsg_pid != nl->portid ||
-			    i >= (unsigned int)b->n)
+			if (r->nlmsg_type != NLMSG_ERROR || r->nlmsg_pid != nl->portid)
 				continue;
+			for (i = 0; i < b->n && b->seqs[i] != r->nlmsg_seq; i++)
+				;
+			if (i == b->n)
+				continue;	/* stale */
 			acked++;
 			e = mnl_nlmsg_get_payload(r);
 			if (!e->error || e->error == b->ok_err[i] || b->err)

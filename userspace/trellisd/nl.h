@@ -56,11 +56,11 @@ struct nl_batch {
 	size_t len;		/* bytes of the messages before last */
 	struct nlmsghdr *last;	/* the message being built */
 	int n;
-	unsigned int seq0;	/* sequence number of the first request */
 	int err;		/* the first failure, sticky */
 	char failed[NLB_DESC + 300];	/* "description: strerror: extack" */
 	char desc[NLB_MAX][NLB_DESC];
 	int ok_err[NLB_MAX];	/* an error that counts as success */
+	unsigned int seqs[NLB_MAX];	/* not contiguous: nl_talk() may run between */
 };
 
 void nlb_init(struct nl_batch *b, struct nl *nl);
