@@ -357,17 +357,35 @@ net_destroy()
 	netns_settled
 }
 
-# Every namespace has one pktgen thread per CPU while pktgen is loaded, and
-# the thread exits when its namespace is dismantled: the count tells when
-# the cleanup work is done.
+# Namespace cleanup is done by a kernel worker of the "netns" workqueue,
+# asynchronously, and takes long (every device unregistered waits for RCU
+# grace periods): the next build or measurement must not compete with it.
+# A worker running a work item shows it in its name ("kworker/u2:1+netns"):
+# settled = no such worker in three looks 100 ms apart. (Neither CPU
+# accounting nor guest time can tell: under -icount, /proc/stat counts no
+# busy ticks and idle time is skipped.) Only shell builtins in the loop.
 netns_settled()
 {
-	local want i
-	[ -d /sys/module/pktgen ] || { sleep 1; return 0; }
-	want=$((($(ip netns list | wc -l) + 1) * $(nproc)))
-	for ((i = 0; i < 1200; i++)); do
-		[ "$(pgrep -c '^kpktgend_')" -le "$want" ] && return 0
-		sleep 0.05
+	local i quiet=0 fd
+	exec {fd}<> <(:)	# read -t on it: a sleep without a process
+	for ((i = 0; i < 1200 && quiet < 3; i++)); do
+		read -r -t 0.1 -u "$fd"
+		if netns_worker_busy; then
+			quiet=0
+		else
+			quiet=$((quiet + 1))
+		fi
 	done
-	echo "bench: warning: namespace cleanup still running after 60 s" >&2
+	exec {fd}<&-
+	[ "$quiet" -ge 3 ] || echo "bench: warning: namespace cleanup still running after 120 s" >&2
+}
+
+netns_worker_busy()
+{
+	local f c
+	for f in /proc/[0-9]*/comm; do
+		read -r c 2>/dev/null < "$f" || continue
+		[[ $c == kworker/*netns* ]] && return 0
+	done
+	return 1
 }
