@@ -34,6 +34,7 @@
 #define MAX_BACKOFF_S	30
 #define MAX_QUICK_FAILS	10	/* exits within QUICK_S in a row: give up */
 #define QUICK_S		10
+#define HOLDER_WAITS	60	/* seconds to wait for a host being rebuilt */
 
 enum pkind { P_DAEMON, P_TASK };
 enum pstate { S_RUNNING, S_WAITING, S_EXITED, S_FAILED, S_DONE };
@@ -51,6 +52,7 @@ struct proc {
 	enum pstate state;
 	double started, due;	/* monotonic seconds */
 	int restarts, quick_fails;
+	int waits;		/* restart attempts while the host had no holder */
 	char last[64];		/* how it last ended */
 };
 
@@ -61,6 +63,7 @@ struct sup {
 	char dir[1024];		/* daemon_dir(slice) */
 	FILE *log;
 	int sfd;
+	pid_t *prepared;	/* per host: the holder its config was installed in */
 };
 
 static double mono(void)
@@ -286,6 +289,7 @@ static int prep_host(struct sup *s, int hi, char *err, size_t len)
 	pp.err[n > 0 ? n : 0] = '\0';
 	waitpid(pid, &status, 0);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		s->prepared[hi] = holder;
 		ret = 0;
 	} else {
 		snprintf(err, len, "host %s: installing its configuration: %s", h->name,
@@ -551,10 +555,28 @@ static void restart_due(struct sup *s)
 
 	for (size_t i = 0; i < s->n; i++) {
 		struct proc *p = &s->p[i];
+		const char *host = s->t->hosts[p->host].name;
+		char msg[512];
+		pid_t holder;
 		int err;
 
 		if (p->state != S_WAITING || p->due > now)
 			continue;
+		/* `apply' may be rebuilding the host: wait for its new holder,
+		 * and install the config in its fresh /etc and /run. */
+		holder = holder_of(s->t->slice, host);
+		if (!holder && ++p->waits < HOLDER_WAITS) {
+			p->due = now + 1;
+			continue;
+		}
+		p->waits = 0;
+		if (holder && holder != s->prepared[p->host] &&
+		    prep_host(s, p->host, msg, sizeof(msg))) {
+			p->state = S_FAILED;
+			snprintf(p->last, sizeof(p->last), "config");
+			slog(s, "%s: cannot restart %s: %s", host, p->name, msg);
+			continue;
+		}
 		p->restarts++;
 		err = spawn(s, p, NULL);
 		if (err) {
@@ -723,6 +745,9 @@ static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool 
 	}
 	slog(&s, "supervisor of slice %s starts (pid %d)", t->slice, (int)getpid());
 
+	s.prepared = calloc(t->n_hosts + 1, sizeof(*s.prepared));
+	if (!s.prepared)
+		abort();
 	plan(&s, local);
 	for (size_t i = 0; i < t->n_hosts && !err[0]; i++) {
 		char hdir[PATH_MAX];
