@@ -210,7 +210,9 @@ static struct net_device *sbr_veth_peer(struct net_device *dev)
 	struct net *net = dev_net(dev);
 	int iflink = dev_get_iflink(dev);
 
-	if (!iflink || iflink == dev->ifindex)
+	/* 0: no peer.  (The peer's ifindex is one of its own namespace and
+	 * may well equal ours.) */
+	if (!iflink)
 		return NULL;
 	if (dev->rtnl_link_ops->get_link_net)
 		net = dev->rtnl_link_ops->get_link_net(dev);
