@@ -158,7 +158,7 @@ flood "$hostD" 198.51.100.9
 check "the flood reaches the doomed namespace" wait_for 20 rx_above "$hostD" c0 10
 check "delete a namespace under the flood" ip netns del "$hostD"
 check "delete the other one" ip netns del "$hostC"
-check "A and B's tunnel is untouched" ip netns exec "$hostB" ping -c 1 -W 2 203.0.113.1
+check "A and B's tunnel is untouched" wait_for 20 ip netns exec "$hostB" ping -c 1 -W 1 203.0.113.1
 
 # --- 6. coexistence with gre.ko ---------------------------------------------
 kill "$flood_pid1" 2>/dev/null
