@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The forwarding-rate benchmark still runs: one short round of every
-# configuration (scripts/bench.d/guest --quick). No timing assertions: each
-# configuration must produce a non-zero rate at every frame size, or be
-# reported skipped with a reason.
+# configuration (scripts/bench.d/guest --quick), the scaling runs and a
+# 10-host deploy. No timing assertions: each configuration must produce a
+# non-zero rate at every frame size, or be reported skipped with a reason.
 #
 #   native:     gen [s1] --veth-- [r0] router [r1] --veth-- [k0] sink
 #                   198.51.100.2     .1          203.0.113.1        .2
@@ -14,6 +14,7 @@
 #
 # (each [port]--[tunnel] pair in hA/hB joined by shortbridge, a Linux
 # bridge, tc mirred or Open vSwitch, per configuration)
+# timeout: 1500
 . "$(dirname "$0")/../lib.sh"
 
 CONFIGS="native egre-sb egre-br gretap-br gretap-mirred ovs-gre"
@@ -62,6 +63,18 @@ $(grep -E "^bench: .*($c|SKIP)" "$log" | tail -n 6)"
 		ok "bench quick: $c answers pings"
 	else
 		fail "bench quick: $c answers pings" "no replies in latency.csv"
+	fi
+done
+
+for tool in trellisd ip-batch; do
+	why=$(skipped deploy)
+	if [ -n "$why" ]; then
+		skip "bench quick: deploy with $tool" "$why"
+	elif awk -F, -v t="$tool" '$4 == t && $7 == 1 { found = 1 } END { exit !found }' \
+		"$out/deploy.csv" 2>/dev/null; then
+		ok "bench quick: deploy with $tool"
+	else
+		fail "bench quick: deploy with $tool" "$(grep -E "^bench: .*($tool|deploy)" "$log" | tail -n 4)"
 	fi
 done
 
