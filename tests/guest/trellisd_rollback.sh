@@ -128,24 +128,25 @@ backend_test()	# backend
 	snapshot > "$tmp/before"
 }
 
-if modprobe ip_gre 2>/dev/null; then
-	snapshot > "$tmp/before"	# ip_gre adds gre0, gretap0, erspan0
-	backend_test gretap
-else
-	skip "gretap backend" "the ip_gre module cannot be loaded"
-fi
-
+# egre first: with ip_gre loaded, egre.ko cannot register for GRE.
 if [ -f "$TOP/kernel/egre/egre.ko" ] && [ -f "$TOP/kernel/shortbridge/shortbridge.ko" ]; then
 	if insmod_built egre && insmod_built shortbridge; then
-		defer rmmod egre
-		defer rmmod shortbridge
 		snapshot > "$tmp/before"
 		backend_test egre
+		# egre and ip_gre both want GRE version 0: unload before gretap.
+		rmmod egre shortbridge
 	else
 		fail "egre backend" "cannot load egre.ko and shortbridge.ko"
 	fi
 else
 	skip "egre backend" "kernel/egre/egre.ko or kernel/shortbridge/shortbridge.ko is not built (make modules)"
+fi
+
+if modprobe ip_gre 2>/dev/null; then
+	snapshot > "$tmp/before"	# ip_gre adds gre0, gretap0, erspan0
+	backend_test gretap
+else
+	skip "gretap backend" "the ip_gre module cannot be loaded"
 fi
 
 # --- apply of a broken file changes nothing ---------------------------------

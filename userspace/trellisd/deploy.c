@@ -351,9 +351,14 @@ static void lan_names(const struct link *l, size_t end, char *br, char *port)
 	snprintf(port, IFNAMSIZ, "l%08x.%u", l->key, (unsigned int)(end % 1000));
 }
 
+/* Journals a root-namespace device about to be created.  One that exists
+ * already is not ours: refuse it, or undo would delete it. */
 static int rlink_journal(struct dep *d, const char *name)
 {
 	struct jentry e = { .kind = "rlink" };
+
+	if (rtnl_ifindex(&d->root, name) > 0)
+		return dep_fail(d, "cannot create %s in the root namespace: File exists", name);
 
 	snprintf(e.name, sizeof(e.name), "%s", name);
 	return journal_add(d->t->slice, &d->j, &e);
@@ -426,7 +431,8 @@ static int create_link(struct dep *d, size_t li)
 		/* Across nodes: host end here, the other end of the veth in the
 		 * root namespace, where the tunnel joins it (cross_link()). */
 		cross_names(l, rv, tun, br);
-		rlink_journal(d, rv);
+		if (rlink_journal(d, rv))
+			return -1;
 		a.name = le->ifname;
 		a.index = d->ifx[li][lend] = d->h[le->host].next_index++;
 		b.name = rv;
@@ -460,7 +466,8 @@ static int cross_link(struct dep *d, size_t li)
 		return -1;
 	cross_names(l, rv, tun, br);
 	dev.name = tun;
-	rlink_journal(d, tun);
+	if (rlink_journal(d, tun))
+		return -1;
 	nlh = nl_msg(&d->root, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	if (d->backend == BACKEND_EGRE) {
 		struct egre_cfg cfg;
@@ -504,7 +511,8 @@ static int cross_link(struct dep *d, size_t li)
 					rv, tun, l->name, nl_strerror(&d->genl, err));
 		return 0;
 	}
-	rlink_journal(d, br);
+	if (rlink_journal(d, br))
+		return -1;
 	{
 		struct ldev b = { .name = br, .netns_fd = -1, .up = true };
 		int bidx;
