@@ -94,9 +94,10 @@ vsctl()	# machine args...
 {
 	local d=$OVS_RUN/$1
 	shift
-	# No time limit: under -icount the guest clock can jump by minutes while
-	# a program is first read over 9p (scripts/vm bounds the whole run).
-	ovs-vsctl --db="unix:$d/db.sock" --timeout=0 "$@"
+	# No --timeout (none by default): under -icount the guest clock can
+	# jump by minutes while a program is first read over 9p (scripts/vm
+	# bounds the whole run).
+	ovs-vsctl --db="unix:$d/db.sock" "$@"
 }
 
 wait_gone()	# pid: poll until the process has exited
