@@ -89,6 +89,62 @@ static bool has_cross_links(const struct topo *t)
 	return false;
 }
 
+/* RTM_GETROUTE answer: the route's type. */
+static int route_type_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type == RTM_NEWROUTE)
+		*(int *)data = rtm->rtm_type;
+	return MNL_CB_OK;
+}
+
+/*
+ * Underlay reachability, before anything is built: for every node that
+ * shares a cross-node link with ours, the kernel must have a unicast route
+ * to its underlay address (RTM_GETROUTE, as `ip route get' does).
+ */
+static int check_underlay(struct dep *d)
+{
+	const struct topo *t = d->t;
+
+	for (size_t n = 0; n < t->n_nodes; n++) {
+		struct in_addr local = t->nodes[d->node].underlay, remote = t->nodes[n].underlay;
+		struct nlmsghdr *nlh;
+		struct rtmsg *rtm;
+		bool peer = false;
+		int err, type = -1;
+		char from[INET_ADDRSTRLEN];
+
+		for (size_t l = 0; l < t->n_links && !peer; l++) {
+			const struct link *k = &t->links[l];
+
+			peer = k->kind == LINK_P2P && k->n_ends == 2 &&
+			       ((t->hosts[k->ends[0].host].node == d->node &&
+				 t->hosts[k->ends[1].host].node == (int)n) ||
+				(t->hosts[k->ends[1].host].node == d->node &&
+				 t->hosts[k->ends[0].host].node == (int)n));
+		}
+		if (!peer || (int)n == d->node)
+			continue;
+		nlh = nl_msg(&d->root, RTM_GETROUTE, 0);
+		rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+		rtm->rtm_family = AF_INET;
+		rtm->rtm_dst_len = 32;
+		mnl_attr_put(nlh, RTA_DST, sizeof(remote), &remote);
+		err = nl_talk(&d->root, nlh, route_type_cb, &type);
+		inet_ntop(AF_INET, &local, from, sizeof(from));
+		if (err)
+			return dep_fail(d, "node %s: underlay %s unreachable from %s (no route: %s)",
+					t->nodes[n].name, inet_ntoa(remote), from,
+					nl_strerror(&d->root, err));
+		if (type != RTN_UNICAST && type != RTN_LOCAL)
+			return dep_fail(d, "node %s: underlay %s unreachable from %s (route type %d)",
+					t->nodes[n].name, inet_ntoa(remote), from, type);
+	}
+	return 0;
+}
+
 static bool module_loaded(const char *name)
 {
 	char path[128];
@@ -140,6 +196,8 @@ int dep_init(struct dep *d, struct topo *t, const char *verb, const struct dep_o
 		if (rtnl_has_addr4(&d->root, t->nodes[d->node].underlay) != 1 && has_cross_links(t))
 			warnf("node %s: underlay address %s is not on this machine",
 			      t->nodes[d->node].name, inet_ntoa(t->nodes[d->node].underlay));
+		if (check_underlay(d))
+			return -1;
 	}
 
 	d->backend = o->backend;
