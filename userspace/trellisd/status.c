@@ -2,6 +2,7 @@
 /* trellisd status [--json] [SLICE]: what is deployed, checked against the
  * kernel. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -66,6 +67,86 @@ static void disc_text(const struct disc *d, char *buf, size_t len)
 	fclose(m);
 }
 
+/* This machine's node: the node of the hosts it runs (-1: none). */
+static int local_node(const struct topo *t, const struct journal *j)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		int hi = topo_host(t, j->e[i].name);
+
+		if (!strcmp(j->e[i].kind, "host") && hi >= 0)
+			return t->hosts[hi].node;
+	}
+	return -1;
+}
+
+/* The remote peers of this node and, per peer, each cross-node link's
+ * tunnel with its key and counters.  In JSON, closes the hosts array and
+ * leaves the peers array open. */
+static void show_peers(const struct topo *t, int node, bool json)
+{
+	struct nl nl;
+	bool pfirst = true, nlok;
+
+	if (json) {
+		if (node >= 0)
+			printf("],\"node\":\"%s\",\"underlay\":\"%s\",\"peers\":[", t->nodes[node].name,
+			       inet_ntoa(t->nodes[node].underlay));
+		else
+			printf("],\"node\":null,\"peers\":[");
+	}
+	if (node < 0)
+		return;
+	nlok = !nl_open(&nl, NETLINK_ROUTE);
+	for (size_t n = 0; n < t->n_nodes; n++) {
+		bool tfirst = true;
+		size_t count = 0;
+
+		if ((int)n == node)
+			continue;
+		for (size_t l = 0; l < t->n_links; l++) {
+			const struct link *k = &t->links[l];
+			int n0, n1, oper = 0, err = -1;
+			unsigned int flags = 0;
+			uint64_t rx = 0, tx = 0;
+			char tun[IFNAMSIZ];
+
+			if (k->kind != LINK_P2P || k->n_ends != 2)
+				continue;
+			n0 = t->hosts[k->ends[0].host].node;
+			n1 = t->hosts[k->ends[1].host].node;
+			if (!((n0 == node && n1 == (int)n) || (n1 == node && n0 == (int)n)))
+				continue;
+			if (!count++) {
+				if (json)
+					printf("%s{\"node\":\"%s\",\"underlay\":\"%s\",\"tunnels\":[",
+					       pfirst ? "" : ",", t->nodes[n].name, inet_ntoa(t->nodes[n].underlay));
+				else
+					printf("  peer %-12s underlay %s\n", t->nodes[n].name,
+					       inet_ntoa(t->nodes[n].underlay));
+				pfirst = false;
+			}
+			snprintf(tun, sizeof(tun), "tg%08x", k->key);	/* deploy.c's cross_names() */
+			if (nlok)
+				err = rtnl_link_state(&nl, tun, &flags, &oper, &rx, &tx);
+			if (oper < 0 || oper > 6)
+				oper = 0;
+			if (json)
+				printf("%s{\"name\":\"%s\",\"link\":\"%s\",\"key\":%u,\"present\":%s,\"operstate\":\"%s\",\"rx_packets\":%llu,\"tx_packets\":%llu}",
+				       tfirst ? "" : ",", tun, k->name, k->key, err ? "false" : "true",
+				       operstates[oper], (unsigned long long)rx, (unsigned long long)tx);
+			else
+				printf("    tunnel %-10s key 0x%08x %-22s %-8s rx %-8llu tx %llu\n", tun, k->key,
+				       k->name, err ? "MISSING" : operstates[oper], (unsigned long long)rx,
+				       (unsigned long long)tx);
+			tfirst = false;
+		}
+		if (count && json)
+			printf("]}");
+	}
+	if (nlok)
+		nl_close(&nl);
+}
+
 static int show_slice(const char *slice, bool json, bool first)
 {
 	struct diag dg = { 0 };
@@ -82,6 +163,10 @@ static int show_slice(const char *slice, bool json, bool first)
 	if (json)
 		printf("%s{\"slice\":\"%s\",\"complete\":%s,\"hosts\":[", first ? "" : ",", slice,
 		       complete ? "true" : "false");
+	else if (local_node(&t, &j) >= 0)
+		printf("slice %s on node %s (underlay %s)%s\n", slice, t.nodes[local_node(&t, &j)].name,
+		       inet_ntoa(t.nodes[local_node(&t, &j)].underlay),
+		       complete ? "" : " (incomplete: being changed, or interrupted)");
 	else
 		printf("slice %s%s\n", slice, complete ? "" : " (incomplete: being changed, or interrupted)");
 
@@ -136,6 +221,7 @@ static int show_slice(const char *slice, bool json, bool first)
 		if (json)
 			printf("]}");
 	}
+	show_peers(&t, local_node(&t, &j), json);
 	if (json)
 		printf("],\"root_devices\":[");
 	{
