@@ -5,8 +5,37 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon.h"
 #include "deploy.h"
 #include "trellisd.h"
+
+/* Did a host with routing daemons arrive on this node or leave it (moved,
+ * added or removed)?  The supervisor only runs the hosts it started with. */
+static bool daemons_moved(const struct dep *d, const struct topo *old)
+{
+	const struct topo *t = d->t;
+	const char *me = d->node >= 0 ? t->nodes[d->node].name : NULL;
+
+	for (size_t i = 0; i < old->n_hosts; i++) {
+		const struct host *h = &old->hosts[i];
+		int n = topo_host(t, h->name);
+		bool was = me ? h->node >= 0 && !strcmp(old->nodes[h->node].name, me) : h->node < 0;
+
+		if ((h->frr.set || h->bird.set) && was && (n < 0 || !dep_local(d, n)))
+			return true;
+	}
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		const struct host *h = &t->hosts[i];
+		int o = topo_host(old, h->name);
+		bool was = o >= 0 && (me ? old->hosts[o].node >= 0 &&
+				      !strcmp(old->nodes[old->hosts[o].node].name, me) :
+				      old->hosts[o].node < 0);
+
+		if ((h->frr.set || h->bird.set) && dep_local(d, (int)i) && !was)
+			return true;
+	}
+	return false;
+}
 
 int cmd_apply(int argc, char **argv)
 {
@@ -65,6 +94,14 @@ int cmd_apply(int argc, char **argv)
 			err = state_write_keys(&t);
 		if (err) {
 			errorf("apply %s: cannot save the new topology: %s", t.slice, strerror(-err));
+			goto out;
+		}
+	}
+	if (daemons_moved(&d, &old)) {
+		/* Restart the supervisor for the hosts now placed here. */
+		daemon_down(t.slice);
+		if (daemon_up(&d)) {
+			errorf("apply %s: %s", t.slice, d.err);
 			goto out;
 		}
 	}
