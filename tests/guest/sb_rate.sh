@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Forwarding rate through veth <-> shortbridge <-> veth against veth <->
-# Linux bridge <-> veth, side by side in one boot, runs interleaved.
+# Linux bridge <-> veth and veth <-> tc mirred <-> veth, and a plain veth
+# pair with no join at all as the baseline, side by side in one boot, runs
+# interleaved.
 # pktgen sends 64-byte frames to 02:00:00:00:00:09 (the bridge has a static
 # FDB entry for it on s2, so it forwards as known unicast, not flooding);
 # the sink drops them as "other host".  The rate is frames that reached the
@@ -18,6 +20,12 @@
 #   +-- h1br --+   +-- swbr ----------------------+   +-- h2br --+
 #   | v1 pktgen+---+ s1 ==== br0 (bridge) ==== s2 +---+ v2 sink  |
 #   +----------+   +------------------------------+   +----------+
+#   +-- h1mi --+   +-- swmi ----------------------+   +-- h2mi --+
+#   | v1 pktgen+---+ s1 == tc mirred redirect == s2 +-+ v2 sink  |
+#   +----------+   +------------------------------+   +----------+
+#   +-- h1ve --+                                      +-- h2ve --+
+#   | v1 pktgen+--------------------------------------+ v2 sink  |
+#   +----------+                                      +----------+
 #
 # timeout: 3000
 
@@ -44,14 +52,21 @@ if ! modprobe pktgen 2>/dev/null; then
 fi
 defer rmmod pktgen
 
+CONFIGS="sb br mi ve"
 declare -A H1 H2 SW
-for cfg in sb br; do
+for cfg in $CONFIGS; do
 	ns_add "H1[$cfg]" "sb-h1$cfg"
 	ns_add "H2[$cfg]" "sb-h2$cfg"
-	ns_add "SW[$cfg]" "sb-sw$cfg"
-	ip link add v1 netns "${H1[$cfg]}" type veth peer name s1 netns "${SW[$cfg]}"
-	ip link add v2 netns "${H2[$cfg]}" type veth peer name s2 netns "${SW[$cfg]}"
-	for l in "${H1[$cfg]} v1" "${H2[$cfg]} v2" "${SW[$cfg]} s1" "${SW[$cfg]} s2"; do
+	if [ $cfg = ve ]; then
+		ip link add v1 netns "${H1[$cfg]}" type veth peer name v2 netns "${H2[$cfg]}"
+		devs=("${H1[$cfg]} v1" "${H2[$cfg]} v2")
+	else
+		ns_add "SW[$cfg]" "sb-sw$cfg"
+		ip link add v1 netns "${H1[$cfg]}" type veth peer name s1 netns "${SW[$cfg]}"
+		ip link add v2 netns "${H2[$cfg]}" type veth peer name s2 netns "${SW[$cfg]}"
+		devs=("${H1[$cfg]} v1" "${H2[$cfg]} v2" "${SW[$cfg]} s1" "${SW[$cfg]} s2")
+	fi
+	for l in "${devs[@]}"; do
 		set -- $l
 		ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
 		ip -n "$1" link set "$2" up
@@ -66,6 +81,12 @@ ip -n "$sw" link set s1 master br0
 ip -n "$sw" link set s2 master br0
 ip -n "$sw" link set br0 up
 bridge -n "$sw" fdb add "$DST" dev s2 master static
+sw=${SW[mi]}
+for d in "s1 s2" "s2 s1"; do
+	set -- $d
+	tc -n "$sw" qdisc add dev "$1" clsact
+	tc -n "$sw" filter add dev "$1" ingress matchall action mirred egress redirect dev "$2"
+done
 # pktgen at nice 19, or on one CPU it outruns the path (GUEST-NOTES).
 for p in $(pgrep kpktgend); do renice -n 19 -p "$p" >/dev/null; done
 
@@ -92,9 +113,9 @@ run() {	# cfg
 }
 
 declare -A SUM
-SUM[sb]=0 SUM[br]=0
+for cfg in $CONFIGS; do SUM[$cfg]=0; done
 for ((r = 1; r <= ROUNDS; r++)); do
-	for cfg in sb br; do
+	for cfg in $CONFIGS; do
 		for try in 1 2 3; do
 			read -r sent got usec < <(run $cfg)
 			[ -n "$usec" ] && [ "$usec" -gt 0 ] || { usec=0; break; }
@@ -109,6 +130,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 sb_pps=$((SUM[sb] / ROUNDS)) br_pps=$((SUM[br] / ROUNDS))
+mi_pps=$((SUM[mi] / ROUNDS)) ve_pps=$((SUM[ve] / ROUNDS))
+if [ "$ve_pps" -gt 0 ]; then
+	awk -v sb="$sb_pps" -v br="$br_pps" -v mi="$mi_pps" -v ve="$ve_pps" 'BEGIN {
+		printf "\tmean pps: shortbridge %d, bridge %d, tc mirred %d, plain veth pair %d\n", sb, br, mi, ve
+		printf "\trelative to the plain veth pair: shortbridge %.3f, bridge %.3f, tc mirred %.3f\n", sb / ve, br / ve, mi / ve
+		printf "\tshortbridge / bridge %.3f, shortbridge / tc mirred %.3f\n", sb / br, sb / mi
+		printf "\tguest ns (= instructions under --icount) per frame: shortbridge %.0f, bridge %.0f, tc mirred %.0f, plain veth %.0f\n", 1e9 / sb, 1e9 / br, 1e9 / mi, 1e9 / ve
+	}'
+fi
 if [ "$br_pps" -gt 0 ] && [ "$sb_pps" -gt 0 ]; then
 	ratio=$(awk -v a="$sb_pps" -v b="$br_pps" 'BEGIN { printf "%.3f", a / b }')
 	echo "	mean: shortbridge $sb_pps pps, bridge $br_pps pps, ratio $ratio"
