@@ -3,6 +3,7 @@
  * Unit tests of the topology parser (userspace/trellisd/parse.c): every
  * error path with the message it must give, and the valid examples.
  */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "topo.h"
 
@@ -148,6 +150,20 @@ static const struct bad_case bad[] = {
 	{ "discipline reorder without delay", S H2 "link a:eth0 b:eth0\n  discipline both reorder 25%\n", "reorder needs a delay" },
 	{ "discipline not an end", S H2 "host c\nlink a:eth0 b:eth0\n  discipline c delay 1ms\n", "`c' is not an end of this link" },
 	{ "discipline twice", S H2 "link a:eth0 b:eth0\n  discipline a delay 1ms\n  discipline a delay 2ms\n", "a second discipline for traffic leaving `a' (the first is at line 5)" },
+	/* frr and bird (docs/routing.md) */
+	{ "frr twice", S "host a\n  frr zebra config parse.c\n  frr ospfd config parse.c\n", "a second `frr' statement for host `a' (the first is at line 3)" },
+	{ "frr config twice", S "host a\n  frr zebra config parse.c config parse.c\n", "a second `config' for `frr'" },
+	{ "frr config without file", S "host a\n  frr zebra config\n", "expected a file name after `config'" },
+	{ "frr bad restart", S "host a\n  frr zebra config parse.c restart sometimes\n", "bad restart policy `sometimes' (expected always, on-failure or never)" },
+	{ "frr restart hint", S "host a\n  frr zebra config parse.c restart alwasy\n", "(did you mean `always'?)" },
+	{ "bird unknown option", S "host a\n  bird confg parse.c\n", "unknown bird option `confg' (did you mean `config'?)" },
+	{ "frr unknown daemon", S "host a\n  frr zebra ospdf config parse.c\n", "unknown FRR daemon `ospdf' (did you mean `ospfd'?)" },
+	{ "frr unknown daemon, no hint", S "host a\n  frr quagga config parse.c\n", "unknown FRR daemon `quagga' (expected zebra" },
+	{ "frr daemon twice", S "host a\n  frr ospfd ospfd config parse.c\n", "FRR daemon `ospfd' is named twice" },
+	{ "frr without daemons", S "host a\n  frr config parse.c\n", "expected FRR daemon names after `frr'" },
+	{ "bird without config", S "host a\n  bird\n", "`bird' needs `config FILE'" },
+	{ "frr missing config", S "host a\n  frr zebra config nope.conf\n", "cannot read `nope.conf': No such file or directory" },
+	{ "bird config a directory", S "host a\n  bird config .\n", "cannot read `.': not a regular file" },
 	/* lans */
 	{ "lan without name", S "lan\n", "expected a lan name after `lan'" },
 	{ "lan bad name", S "lan a:b\n", "invalid lan name `a:b'" },
@@ -303,13 +319,24 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	size_t nbad = sizeof(bad) / sizeof(bad[0]);
-	static const char *const examples[] = {
-		TOPDIR "/topo/line.topo", TOPDIR "/topo/ring.topo",
-		TOPDIR "/topo/two-node.topo", TOPDIR "/topo/lan.topo",
-	};
-	size_t nex = sizeof(examples) / sizeof(examples[0]);
-	struct CMUnitTest *tests = calloc(nbad + nex + 6, sizeof(*tests));
+	/* Every example in topo/ must be valid. */
+	static char *examples[256];
+	size_t nex = 0;
+	struct dirent *de;
+	DIR *dir = opendir(TOPDIR "/topo");
+	struct CMUnitTest *tests;
 	size_t n = 0;
+
+	while (dir && (de = readdir(dir)) && nex < 256) {
+		size_t len = strlen(de->d_name);
+
+		if (len > 5 && !strcmp(de->d_name + len - 5, ".topo") &&
+		    asprintf(&examples[nex], "%s/topo/%s", TOPDIR, de->d_name) > 0)
+			nex++;
+	}
+	if (dir)
+		closedir(dir);
+	tests = calloc(nbad + nex + 6, sizeof(*tests));
 
 	for (size_t i = 0; i < nbad; i++) {
 		tests[n].name = bad[i].name;
