@@ -8,7 +8,8 @@
 #   topo/ring.topo (one node):  r1 -- r2 -- r3 -- r4 -- r1
 #
 #   topo/two-node.topo deployed as node alpha (the beta half is absent;
-#   the cross-node link ends in a tunnel in the root namespace):
+#   the cross-node link ends in a tunnel in the root namespace; alpha's
+#   underlay 192.0.2.1/24 is on a dummy device trl-under):
 #
 #     a1 eth0 ---- eth0 a2 eth1 ==== veth tvKEY ==[bridge tbKEY | shortbridge]== tgKEY (gretap | egre) -> 192.0.2.2
 #
@@ -105,6 +106,13 @@ check "crash: down cleans up" "$T" down ring
 nothing_left "crash"
 
 # --- a conflicting interface ----------------------------------------------
+# Node alpha's underlay address, and a route towards beta's (no beta here).
+ip link add trl-under type dummy
+defer ip link del trl-under
+ip addr add 192.0.2.1/24 dev trl-under
+ip link set trl-under up
+snapshot > "$tmp/before"
+
 backend_test()	# backend
 {
 	local b=$1 key
