@@ -27,7 +27,26 @@
  *                                   received frames that are out of order
  *
  * LOCAL, REMOTE, KEY and LINK identify the tunnel; the others can be changed
- * on a running device.
+ * on a running device.  (LOCAL, REMOTE, KEY) is unique per network
+ * namespace; a duplicate is refused with EEXIST.
+ *
+ * Drop counters.  Per device, as ethtool statistics (ethtool -S):
+ *   rx_drop_bad_csum      GRE checksum wrong, or missing when CSUM is set
+ *   rx_drop_out_of_seq    sequence number old, repeated, or missing when
+ *                         SEQ is set
+ *   rx_drop_runt          inner frame shorter than an Ethernet header
+ *   tx_drop_too_big       frame too big for the path MTU (the sender gets
+ *                         ICMP fragmentation-needed / packet-too-big)
+ *   tx_drop_no_route      no route to REMOTE
+ * Per network namespace, in /proc/net/egre ("name value" lines), for GRE
+ * packets no tunnel claimed:
+ *   truncated             shorter than its GRE header
+ *   bad_version           GRE version is not 0
+ *   bad_flags             routing, strict route, recursion, ack or reserved
+ *                         bits set
+ *   no_key                no key
+ *   bad_proto             protocol is not 0x6558
+ *   unknown_key           no tunnel for (remote, local, key)
  */
 #ifndef _UAPI_LINUX_EGRE_H
 #define _UAPI_LINUX_EGRE_H
