@@ -18,12 +18,18 @@
 # json'); pings between loopbacks; `trellisd link down r1:eth0' makes r1
 # reach r2 the other way round, `link up' brings the short path back; a
 # killed ospfd is restarted with its configuration and its adjacencies
-# come back; `trellisd logs' shows the daemons' logs and the restart;
+# come back, a killed zebra is restarted together with ospfd; `trellisd logs' shows the daemons' logs and the restart;
 # after `trellisd down' no daemon or supervisor process is left.
 #
 # timeout: 900
 
 . "$(dirname "$0")/../lib.sh"
+
+# The tree is shared with other builds that may relink trellisd while this
+# runs: use a copy of the binary as it was at the start.
+BIN=$(mktemp -d /tmp/routing-bin.XXXXXX)
+defer rm -rf "$BIN"
+cp "$TRELLISD" "$BIN/" && PATH=$BIN:$PATH
 
 require_cmd vtysh jq ping
 [ -x /usr/lib/frr/ospfd ] || { skip "routing_ospf" "FRR is not installed (scripts/deps)"; exit 0; }
@@ -124,6 +130,30 @@ if [ -n "$pid" ] && kill -9 "$pid"; then
 		trellisd logs "$S" r2
 else
 	fail "killed ospfd on r2 is restarted and its adjacencies come back" "no ospfd pid on r2"
+fi
+# zebra dies: the supervisor restarts it and, as watchfrr does, the
+# host's other FRR daemons with it; r3's kernel gets its routes back.
+kernel_routes() {	# HOST: the other three loopbacks, from OSPF, in the kernel
+	[ "$(on "$1" ip -4 route show proto ospf | grep -c '^10\.255\.0\.')" = 3 ]
+}
+pid=$(on r3 cat /run/frr/zebra.pid)
+if [ -n "$pid" ] && kill -9 "$pid"; then
+	zebra_back() {
+		local now
+		now=$(on r3 cat /run/frr/zebra.pid 2>/dev/null)
+		[ -n "$now" ] && [ "$now" != "$pid" ] && kernel_routes r3 && two_full r3
+	}
+	if wait_for 120 zebra_back; then
+		ok "killed zebra on r3 is restarted, with ospfd; r3's kernel routes come back"
+	else
+		fail "killed zebra on r3 is restarted, with ospfd; r3's kernel routes come back" \
+			"$(trellisd logs "$S" r3 | grep -v 'OSPF: .* \(RI\|EXT\) '; on r3 ip route)"
+	fi
+	check_output "the supervisor restarted ospfd with zebra" "restarting ospfd after zebra" \
+		trellisd logs "$S" r3
+	check "after the zebra restart every router has every loopback" wait_for 60 all_loopbacks
+else
+	fail "killed zebra on r3 is restarted, with ospfd; r3's kernel routes come back" "no zebra pid on r3"
 fi
 check_output "trellisd logs SLICE HOST DAEMON: ospfd's adjacency changes" "Full" \
 	trellisd logs "$S" r1 ospfd

@@ -17,7 +17,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +55,7 @@ struct proc {
 	double started, due;	/* monotonic seconds */
 	int restarts, quick_fails;
 	int waits;		/* restart attempts while the host had no holder */
+	bool follow;		/* stopped because zebra restarts: start again */
 	char last[64];		/* how it last ended */
 };
 
@@ -362,6 +365,26 @@ static void proc_log_path(const struct sup *s, const struct proc *p, char *buf, 
 	snprintf(buf, len, "%s/%s/%s.log", s->dir, s->t->hosts[p->host].name, p->name);
 }
 
+/* Does a daemon accept connections on this unix socket?  (A socket file
+ * alone may be left over from a daemon that was killed.) */
+static bool listening(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		close(fd);
+		return false;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return ok;
+}
+
 /*
  * In the child: waits until the vty socket of every FRR daemon of the host
  * (or of `only') exists, so that `vtysh -b' reaches them all.
@@ -382,7 +405,7 @@ static void wait_vty(const struct sup *s, int hi, const char *only)
 			if (only && strcmp(only, topo_frr_daemons[d]))
 				continue;
 			snprintf(path, sizeof(path), "/run/frr/%s.vty", topo_frr_daemons[d]);
-			if (access(path, F_OK))
+			if (!listening(path))
 				all = false;
 		}
 		if (all)
@@ -430,8 +453,15 @@ static int spawn(struct sup *s, struct proc *p, const char *vty_only)
 			/* stay */
 		}
 		close_range(3, ~0U, 0);
-		if (p->kind == P_TASK)
+		if (p->kind == P_TASK) {
 			wait_vty(s, p->host, vty_only);
+		} else if (p->frr) {
+			char vty[128];
+
+			/* What a killed predecessor left behind. */
+			snprintf(vty, sizeof(vty), "/run/frr/%s.vty", p->name);
+			unlink(vty);
+		}
 		execv(p->argv[0], p->argv);
 		fprintf(stderr, "trellisd: cannot run %s: %s\n", p->argv[0], strerror(errno));
 		_exit(127);
@@ -506,6 +536,15 @@ static void describe(int status, char *buf, size_t len)
 		snprintf(buf, len, "status-%d", status);
 }
 
+static const struct proc *zebra_of(const struct sup *s, int hi)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->p[i].host == hi && s->p[i].frr && s->p[i].kind == P_DAEMON &&
+		    !strcmp(s->p[i].name, "zebra"))
+			return &s->p[i];
+	return NULL;
+}
+
 static void on_exit_of(struct sup *s, struct proc *p, int status, bool stopping)
 {
 	const char *host = s->t->hosts[p->host].name;
@@ -522,6 +561,15 @@ static void on_exit_of(struct sup *s, struct proc *p, int status, bool stopping)
 	slog(s, "%s: %s exited (%s) after %.1f s", host, p->name, p->last, ran);
 	if (stopping) {
 		p->state = S_EXITED;
+		return;
+	}
+	if (p->follow) {
+		const struct proc *z = zebra_of(s, p->host);
+
+		p->follow = false;
+		p->state = S_WAITING;
+		p->due = (z && z->state == S_WAITING ? z->due : mono()) + 0.5;
+		slog(s, "%s: restarting %s after zebra", host, p->name);
 		return;
 	}
 	again = p->policy == RESTART_ALWAYS || (p->policy == RESTART_ON_FAILURE && failed);
@@ -546,6 +594,20 @@ static void on_exit_of(struct sup *s, struct proc *p, int status, bool stopping)
 		p->state = S_WAITING;
 		p->due = mono() + delay;
 		slog(s, "%s: restarting %s in %d s", host, p->name, delay);
+	}
+	/* FRR's daemons do not get their state back into a new zebra
+	 * reliably: restart them with it, as watchfrr does. */
+	if (p->frr && !strcmp(p->name, "zebra")) {
+		for (size_t i = 0; i < s->n; i++) {
+			struct proc *q = &s->p[i];
+
+			if (q == p || q->host != p->host || !q->frr || q->kind != P_DAEMON ||
+			    q->state != S_RUNNING)
+				continue;
+			q->follow = true;
+			kill(q->pid, SIGTERM);
+			slog(s, "%s: stopping %s to restart it with zebra", host, q->name);
+		}
 	}
 }
 
