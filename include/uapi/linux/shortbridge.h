@@ -3,9 +3,10 @@
  * shortbridge: joins exactly two Ethernet devices; every frame received on
  * one port is transmitted, unchanged, out of the other.
  *
- * Generic netlink family "shortbridge", version 1.  Every command needs
- * CAP_NET_ADMIN in the network namespace of the socket, and acts on the
- * devices of that namespace.
+ * Generic netlink family "shortbridge", version 1 (spec: docs/shortbridge.yaml).
+ * Every command acts on the devices of the socket's network namespace; NEW
+ * and DEL need CAP_NET_ADMIN in that namespace, GET (like "ip -s link") does
+ * not.
  *
  *   SHORTBRIDGE_CMD_NEW     join two devices
  *     SHORTBRIDGE_A_PORT_A    u32  ifindex (required)
@@ -26,10 +27,16 @@
  *     EBUSY   is already a bridge port / bond slave / team port /
  *             Open vSwitch port / macvlan lower device / shortbridge port /
  *             already has a receive handler
+ *     EOPNOTSUPP  does not allow bridging / does not support receive
+ *             handlers
+ *     EINVAL  PORT_A or PORT_B missing (the error's missing-attribute
+ *             field says which)
  *     EPERM   no CAP_NET_ADMIN in the socket's network namespace
  *
  *   SHORTBRIDGE_CMD_DEL     remove the join holding a device
  *     SHORTBRIDGE_A_PORT_A    u32  ifindex of either port
+ *   (DEL and GET refuse: ENODEV "no such device", ENOENT "device is not a
+ *   shortbridge port".)
  *
  *   SHORTBRIDGE_CMD_GET     one join (doit: by SHORTBRIDGE_A_PORT_A, which
  *                           may name either port) or all of them (dump);
