@@ -208,9 +208,9 @@ static u32 egre_cfg_parse(struct nlattr *data[], u32 cfg)
 static int egre_underlay_mtu(const struct egre_tunnel *t)
 {
 	struct net_device *tdev = NULL;
+	int mtu = ETH_DATA_LEN;
 	struct flowi4 fl4 = {};
 	struct rtable *rt;
-	int mtu = ETH_DATA_LEN;
 
 	if (t->link) {
 		tdev = __dev_get_by_index(t->net, t->link);
@@ -265,9 +265,9 @@ static int egre_newlink(struct net *src_net, struct net_device *dev,
 			struct netlink_ext_ack *extack)
 {
 	struct egre_tunnel *t = netdev_priv(dev);
-	struct net *net = dev_net(dev);
 	struct net_device *underlay = NULL;
-	struct egre_net *en = egre_pernet(net);
+	struct net *net = dev_net(dev);
+	struct egre_net *en;
 	int err;
 
 	if (!data || !data[IFLA_EGRE_LOCAL] || !data[IFLA_EGRE_REMOTE] ||
@@ -284,6 +284,7 @@ static int egre_newlink(struct net *src_net, struct net_device *dev,
 	t->link = data[IFLA_EGRE_LINK] ? nla_get_u32(data[IFLA_EGRE_LINK]) : 0;
 	t->cfg = egre_cfg_parse(data, EGRE_DEFAULT_TTL | EGRE_CFG_PMTUDISC);
 
+	en = egre_pernet(net);
 	if (egre_find(en, t->remote, t->local, t->key)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "a tunnel with this local, remote and key already exists");
