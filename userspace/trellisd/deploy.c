@@ -868,17 +868,25 @@ int dep_undo(const char *slice, struct journal *j, bool verbose)
 			} else if (verbose) {
 				printf("%s: deleted %s\n", slice, e->name);
 			}
-		} else if (!strcmp(e->kind, "host")) {
-			int n = host_kill(e);
-
-			if (n < 0) {
-				errorf("%s: processes of host %s survive SIGKILL", slice, e->name);
-				ret = -1;
-			} else if (verbose) {
-				printf("%s: stopped %s (%d process%s)\n", slice, e->name, n,
-				       n == 1 ? "" : "es");
-			}
 		}
+	}
+	{
+		const struct jentry **hosts = calloc(j->n + 1, sizeof(*hosts));
+		size_t nh = 0;
+		int n;
+
+		for (size_t i = 0; i < j->n; i++)
+			if (!strcmp(j->e[i].kind, "host"))
+				hosts[nh++] = &j->e[i];
+		n = host_kill_all(hosts, nh);
+		if (n < 0) {
+			errorf("%s: some processes of its hosts survive SIGKILL", slice);
+			ret = -1;
+		} else if (verbose) {
+			printf("%s: stopped %zu host%s (%d process%s)\n", slice, nh, nh == 1 ? "" : "s",
+			       n, n == 1 ? "" : "es");
+		}
+		free(hosts);
 	}
 	nl_close(&nl);
 	return ret;

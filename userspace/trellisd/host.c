@@ -354,3 +354,70 @@ int in_netns(int netfd, int rootfd, int (*fn)(void *), void *arg)
 		abort();
 	return ret;
 }
+
+/* The namespaces of a journal entry, for host_kill_all(). */
+struct nsid {
+	unsigned long net, mnt;
+};
+
+int host_kill_all(const struct jentry *const *e, size_t n)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	unsigned long ownnet = ns_inode(getpid(), "net"), ownmnt = ns_inode(getpid(), "mnt");
+	struct nsid *ids = calloc(n + 1, sizeof(*ids));
+	int total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		ids[i].net = e[i]->netino;
+		ids[i].mnt = e[i]->mntino;
+		if (host_alive(e[i])) {
+			if (!ids[i].net)
+				ids[i].net = ns_inode(e[i]->pid, "net");
+			if (!ids[i].mnt)
+				ids[i].mnt = ns_inode(e[i]->pid, "mnt");
+		}
+		if (ids[i].net == ownnet)
+			ids[i].net = 0;
+		if (ids[i].mnt == ownmnt)
+			ids[i].mnt = 0;
+	}
+	/* One scan of /proc per round for every host at once: down of a
+	 * hundred hosts is not a hundred scans. */
+	for (int round = 0; round < 1000; round++) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		int killed = 0;
+
+		if (!d)
+			break;
+		while ((de = readdir(d))) {
+			pid_t pid = (pid_t)atoi(de->d_name);
+			unsigned long net, mnt;
+			bool hit = false;
+
+			if (pid <= 0 || pid == getpid())
+				continue;
+			net = ns_inode(pid, "net");
+			mnt = ns_inode(pid, "mnt");
+			for (size_t i = 0; i < n && !hit; i++)
+				hit = (ids[i].net && net == ids[i].net) ||
+				      (ids[i].mnt && mnt == ids[i].mnt) ||
+				      (pid == e[i]->pid && proc_start(pid) == e[i]->start);
+			if (hit) {
+				kill(pid, SIGKILL);
+				waitpid(pid, NULL, WNOHANG);
+				killed++;
+			}
+		}
+		closedir(d);
+		if (!killed) {
+			free(ids);
+			return total;
+		}
+		if (!round)
+			total = killed;
+		nanosleep(&ts, NULL);
+	}
+	free(ids);
+	return -1;
+}

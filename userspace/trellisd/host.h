@@ -50,6 +50,8 @@ bool host_alive(const struct jentry *e);
  * waits until they are gone. Returns how many were killed, or -1 if some
  * survived. */
 int host_kill(const struct jentry *e);
+/* The same for n entries at once. */
+int host_kill_all(const struct jentry *const *e, size_t n);
 
 /* setns() into the holder's net, uts and mount namespaces (for exec and
  * run). */
