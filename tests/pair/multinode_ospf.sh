@@ -23,7 +23,8 @@
 # cross; a's capture of the wire holds only GRE / Transparent Ethernet
 # bridging with exactly the derived keys, both ways (so b derived the same
 # keys); r2 moves to beta with `apply' on both sides and the pings still
-# cross; `down' leaves nothing.
+# cross; a 1542-byte underlay carries a link of MTU 1500; `down' leaves
+# nothing.
 #
 # The two guests wait for each other at each phase: a side that has passed
 # phase N adds 192.0.2.(100 + 10 N + 1|2)/32 to its eth0, the other pings it.
@@ -250,9 +251,32 @@ trellisd status "$S"
 signal 2
 check "$me: $peer has finished its checks after the move" await 2 900
 
-# --- 6. down leaves nothing ----------------------------------------------
+# --- 6. a jumbo underlay (1542) carries 1500-byte inner frames ----------
+# The r4-r1 link gets `mtu 1500'; both machines raise their wire to 1542.
+sed -e 's/^link r4:eth0 r1:eth1$/link r4:eth0 r1:eth1 mtu 1500/' "$WORK/moved.topo" > "$WORK/jumbo.topo"
+check "$me: the wire takes MTU 1542" ip link set eth0 mtu 1542
+check "$me: trellisd apply (r4-r1 gets mtu 1500)" trellisd apply "$WORK/jumbo.topo"
+if [ "$TRELLIS_NODE" = a ]; then near=r1 near_if=eth1 far=10.0.41.1; else near=r4 near_if=eth0 far=10.0.41.2; fi
+check_output "$me: $near:$near_if has MTU 1500" "mtu 1500" on $near ip link show $near_if
+check_output "$me: its tunnel has MTU 1500" "mtu 1500" ip link show "tg$(printf %08x "$(key_of r4:eth0-r1:eth1)")"
+check "$me: a 1500-byte DF packet crosses ($near -> $far, 1472 + 28)" \
+	wait_for 120 on $near ping -c 1 -W 2 -M 'do' -s 1472 $far
+check_fails "$me: a 1501-byte DF packet does not leave $near" on $near ping -c 1 -W 2 -M 'do' -s 1473 $far
+# OSPF forms its adjacency again on the re-created link: the route to the
+# far router's loopback leaves by it (one hop, against three the other way).
+via_link() {	# HOST PREFIX IF
+	on "$1" vtysh -c "show ip route $2 json" |
+		jq -e --arg p "$2" --arg i "$3" '.[$p][] | select(.protocol == "ospf" and .selected == true) |
+			select(any(.nexthops[]; .interfaceName == $i and .active == true))' >/dev/null
+}
+if [ "$TRELLIS_NODE" = a ]; then lo=10.255.0.4/32; else lo=10.255.0.1/32; fi
+check "$me: OSPF routes $near -> $lo over the re-created link again" wait_for 300 via_link $near $lo $near_if
+signal 3
+check "$me: $peer has finished its jumbo checks" await 3 900
+
+# --- 7. down leaves nothing ----------------------------------------------
 check "$me: trellisd down $S" trellisd down "$S"
 check "$me: nothing is left (state, links, netns, processes, mounts)" wait_for 30 nothing_left
-signal 3
+signal 4
 # Stay until the peer is done too (or gone).
-wait_for 300 bash -c "ping -c 1 -W 1 192.0.2.$((130 + pidx)) || ! ping -c 1 -W 1 $TRELLIS_REMOTE" || true
+wait_for 300 bash -c "ping -c 1 -W 1 192.0.2.$((140 + pidx)) || ! ping -c 1 -W 1 $TRELLIS_REMOTE" || true
