@@ -151,7 +151,7 @@ if [ "$TRELLIS_NODE" = a ]; then
 	dumpcap -i eth0 -s 200 -w "$cap" >"$WORK/dumpcap.log" 2>&1 &
 	cap_pid=$!
 	defer kill "$cap_pid"
-	check "a: dumpcap captures the wire" wait_for 60 grep -q "Capturing on" "$WORK/dumpcap.log"
+	check "a: dumpcap captures the wire" wait_for 180 grep -q "Capturing on" "$WORK/dumpcap.log"
 fi
 for h in $mine; do
 	n=${h#r}
