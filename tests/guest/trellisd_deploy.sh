@@ -17,7 +17,7 @@
 #                      s1 eth0 ---- 50 ms each way ---- eth0 s2
 #                      s1 eth1 ---- 20 mbit s1->s2 ---- eth1 s2
 #
-# timeout: 900
+# timeout: 1800
 
 . "$(dirname "$0")/../lib.sh"
 

@@ -16,7 +16,7 @@
 # Test hooks used: TRELLIS_FAIL_AT=N (the Nth step fails) and
 # TRELLIS_CRASH_AT=N (trellisd kills itself at the Nth step).
 #
-# timeout: 900
+# timeout: 1800
 
 . "$(dirname "$0")/../lib.sh"
 

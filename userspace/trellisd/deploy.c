@@ -1057,8 +1057,7 @@ int dep_apply(struct dep *d, struct topo *old)
 			continue;
 		if (ol->kind == LINK_LAN) {
 			if (d->sw.running) {
-				lan_names(ol, 0, br, rv);
-				nlh = nl_msg(d->sw.nl, RTM_DELLINK, 0);
+				/* Deleting a port deletes its peer in the host. */
 				for (size_t e = 0; e < ol->n_ends; e++) {
 					lan_names(ol, e, br, rv);
 					nlh = nl_msg(d->sw.nl, RTM_DELLINK, 0);
