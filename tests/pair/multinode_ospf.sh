@@ -270,7 +270,12 @@ via_link() {	# HOST PREFIX IF
 			select(any(.nexthops[]; .interfaceName == $i and .active == true))' >/dev/null
 }
 if [ "$TRELLIS_NODE" = a ]; then lo=10.255.0.4/32; else lo=10.255.0.1/32; fi
-check "$me: OSPF routes $near -> $lo over the re-created link again" wait_for 300 via_link $near $lo $near_if
+if wait_for 300 via_link $near $lo $near_if; then
+	ok "$me: OSPF routes $near -> $lo over the re-created link again"
+else
+	fail "$me: OSPF routes $near -> $lo over the re-created link again" \
+		"$(on $near vtysh -c 'show ip ospf neighbor'; on $near vtysh -c "show ip route $lo"; on $near ip link show $near_if; trellisd logs "$S" $near 2>&1 | tail -n 15)"
+fi
 signal 3
 check "$me: $peer has finished its jumbo checks" await 3 900
 
