@@ -18,6 +18,11 @@
 #                              (re)load the module from this build tree
 #   wait_for SECONDS CMD...    poll CMD until it succeeds (no fixed sleeps)
 #   require_cmd CMD...         skip the whole script if a tool is missing
+#   take_snapshot / same_as_before
+#                              record everything a slice could leave behind
+#                              (netns, links, qdiscs, namespaces of processes,
+#                              trellis holders, mounts, /run/trellis), then
+#                              diff the present against it
 #
 # A script ends with a non-zero status if any check failed.
 
@@ -164,4 +169,34 @@ require_cmd()
 			exit 0
 		fi
 	done
+}
+
+_SNAPSHOT=
+
+snapshot()
+{
+	echo "# netns"; ip netns list
+	echo "# links"; ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
+	echo "# qdiscs"; tc qdisc show | sed 's/ refcnt [0-9]*//' | sort
+	echo "# namespaces of processes"
+	for p in /proc/[0-9]*; do
+		readlink "$p/ns/net" "$p/ns/mnt" "$p/ns/uts" 2>/dev/null
+	done | sort -u
+	echo "# holder processes"; pgrep -l '^trellis:' | sort
+	echo "# mounts"; awk '{ print $5, $9 }' /proc/self/mountinfo | sort
+	echo "# state"; ls -A /run/trellis 2>/dev/null
+}
+
+take_snapshot()
+{
+	if [ -z "$_SNAPSHOT" ]; then
+		_SNAPSHOT=$(mktemp /tmp/trellis-snapshot.XXXXXX)
+		defer rm -f "$_SNAPSHOT"
+	fi
+	snapshot > "$_SNAPSHOT"
+}
+
+same_as_before()
+{
+	diff -u "$_SNAPSHOT" <(snapshot)
 }

@@ -25,12 +25,6 @@
 
 . "$(dirname "$0")/../lib.sh"
 
-# The tree is shared with other builds that may relink trellisd while this
-# runs: use a copy of the binary as it was at the start.
-BIN=$(mktemp -d /tmp/routing-bin.XXXXXX)
-defer rm -rf "$BIN"
-cp "$TRELLISD" "$BIN/" && PATH=$BIN:$PATH
-
 require_cmd vtysh jq ping
 [ -x /usr/lib/frr/ospfd ] || { skip "routing_ospf" "FRR is not installed (scripts/deps)"; exit 0; }
 

@@ -27,28 +27,7 @@ T=$TRELLISD
 tmp=$(mktemp -d /tmp/trellisd-deploy.XXXXXX)
 defer rm -rf "$tmp"
 
-# Everything a slice could leave behind, in a comparable form.
-snapshot()
-{
-	echo "# netns"; ip netns list
-	echo "# links"; ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
-	echo "# qdiscs"; tc qdisc show | sed 's/ refcnt [0-9]*//' | sort
-	echo "# namespaces of processes"
-	for p in /proc/[0-9]*; do
-		readlink "$p/ns/net" "$p/ns/mnt" "$p/ns/uts" 2>/dev/null
-	done | sort -u
-	echo "# holder processes"; pgrep -l '^trellis:' | sort
-	echo "# mounts"; awk '{ print $5, $9 }' /proc/self/mountinfo | sort
-	echo "# state"; ls -A /run/trellis 2>/dev/null
-}
-
-same_as_before()
-{
-	snapshot > "$tmp/after"
-	diff -u "$tmp/before" "$tmp/after"
-}
-
-snapshot > "$tmp/before"
+take_snapshot
 
 # Pings, for every link and lan of a topology file, from its first end to
 # every other end's first IPv4 and IPv6 address (read from the file).

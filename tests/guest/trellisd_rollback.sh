@@ -26,26 +26,6 @@ T=$TRELLISD
 tmp=$(mktemp -d /tmp/trellisd-rollback.XXXXXX)
 defer rm -rf "$tmp"
 
-snapshot()
-{
-	echo "# netns"; ip netns list
-	echo "# links"; ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
-	echo "# qdiscs"; tc qdisc show | sed 's/ refcnt [0-9]*//' | sort
-	echo "# namespaces of processes"
-	for p in /proc/[0-9]*; do
-		readlink "$p/ns/net" "$p/ns/mnt" "$p/ns/uts" 2>/dev/null
-	done | sort -u
-	echo "# holder processes"; pgrep -l '^trellis:' | sort
-	echo "# mounts"; awk '{ print $5, $9 }' /proc/self/mountinfo | sort
-	echo "# state"; ls -A /run/trellis 2>/dev/null
-}
-
-same_as_before()
-{
-	snapshot > "$tmp/after"
-	diff -u "$tmp/before" "$tmp/after"
-}
-
 nothing_left()	# name
 {
 	if wait_for 20 same_as_before; then
@@ -55,7 +35,7 @@ nothing_left()	# name
 	fi
 }
 
-snapshot > "$tmp/before"
+take_snapshot
 
 # --- a broken file -------------------------------------------------------
 sed 's/^link r3:eth0 r4:eth1$/link r3:eth0 r4:eth1 mut 1400/; s/^    addr r1 198.51.100.1\/30/    addr r1 198.51.100.1\/33/' \
@@ -111,7 +91,7 @@ ip link add trl-under type dummy
 defer ip link del trl-under
 ip addr add 192.0.2.1/24 dev trl-under
 ip link set trl-under up
-snapshot > "$tmp/before"
+take_snapshot
 
 backend_test()	# backend
 {
@@ -127,19 +107,19 @@ backend_test()	# backend
 	nothing_left "$b"
 
 	ip link add "tg$key" type dummy
-	snapshot > "$tmp/before"
+	take_snapshot
 	check_error "$b: up refuses a conflicting tg$key" "File exists" \
 		"$T" up "$TOP/topo/two-node.topo" --node alpha --backend "$b"
 	check "$b: the conflicting interface is left alone" ip link show "tg$key" type dummy
 	nothing_left "$b conflict"
 	ip link del "tg$key"
-	snapshot > "$tmp/before"
+	take_snapshot
 }
 
 # egre first: with ip_gre loaded, egre.ko cannot register for GRE.
 if [ -f "$TOP/kernel/egre/egre.ko" ] && [ -f "$TOP/kernel/shortbridge/shortbridge.ko" ]; then
 	if insmod_built egre && insmod_built shortbridge; then
-		snapshot > "$tmp/before"
+		take_snapshot
 		backend_test egre
 		# egre and ip_gre both want GRE version 0: unload before gretap.
 		rmmod egre shortbridge
@@ -151,7 +131,7 @@ else
 fi
 
 if modprobe ip_gre 2>/dev/null; then
-	snapshot > "$tmp/before"	# ip_gre adds gre0, gretap0, erspan0
+	take_snapshot	# ip_gre adds gre0, gretap0, erspan0
 	backend_test gretap
 else
 	skip "gretap backend" "the ip_gre module cannot be loaded"
