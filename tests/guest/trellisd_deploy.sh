@@ -63,7 +63,7 @@ ping_links()	# slice file
 rtt()
 {
 	"$T" exec "$1" "$2" -- ping -c 5 -i 0.2 -W 2 "$3" |
-		awk -F/ '/^rtt/ { printf "%d\n", $4 }'
+		awk -F/ '/^rtt/ { sub(/.*= /, "", $4); printf "%d\n", $4 }'
 }
 
 in_range()	# value min max
