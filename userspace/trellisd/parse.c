@@ -447,20 +447,29 @@ static const char *arg(struct parser *p, int i, const char *what)
 	return NULL;
 }
 
+/* The NAME after a `node', `host' or `lan' keyword: present and valid.
+ * Returns it, or NULL after reporting what is wrong. */
+static const char *stmt_name(struct parser *p, const char *what)
+{
+	if (p->ntok < 2) {
+		err(p, 1, "expected a %s name after `%s'", what, what);
+		return NULL;
+	}
+	if (!valid_name(p->tok[1].s, TOPO_NAME_LEN)) {
+		err(p, 1, "invalid %s name `%s' (letters, digits, `-' and `_', at most %d characters)",
+		    what, p->tok[1].s, TOPO_NAME_LEN - 1);
+		return NULL;
+	}
+	return p->tok[1].s;
+}
+
 static void st_node(struct parser *p)
 {
 	struct tnode *n;
 	bool have_underlay = false;
 
-	if (p->ntok < 2) {
-		err(p, 1, "expected a node name after `node'");
+	if (!stmt_name(p, "node"))
 		return;
-	}
-	if (!valid_name(p->tok[1].s, TOPO_NAME_LEN)) {
-		err(p, 1, "invalid node name `%s' (letters, digits, `-' and `_', at most %d characters)",
-		    p->tok[1].s, TOPO_NAME_LEN - 1);
-		return;
-	}
 	n = PUSH(p->t->nodes, p->t->n_nodes);
 	snprintf(n->name, sizeof(n->name), "%s", p->tok[1].s);
 	n->loc = tloc(p, 1);
@@ -521,15 +530,8 @@ static void st_host(struct parser *p)
 	struct host *h;
 
 	p->ctx = CTX_SKIP;
-	if (p->ntok < 2) {
-		err(p, 1, "expected a host name after `host'");
+	if (!stmt_name(p, "host"))
 		return;
-	}
-	if (!valid_name(p->tok[1].s, TOPO_NAME_LEN)) {
-		err(p, 1, "invalid host name `%s' (letters, digits, `-' and `_', at most %d characters)",
-		    p->tok[1].s, TOPO_NAME_LEN - 1);
-		return;
-	}
 	if (topo_host(p->t, p->tok[1].s) >= 0) {
 		err(p, 1, "duplicate host `%s' (first defined at line %d)", p->tok[1].s,
 		    p->t->hosts[topo_host(p->t, p->tok[1].s)].loc.line);
@@ -658,15 +660,8 @@ static void st_lan(struct parser *p)
 	int i;
 
 	p->ctx = CTX_SKIP;
-	if (p->ntok < 2) {
-		err(p, 1, "expected a lan name after `lan'");
+	if (!stmt_name(p, "lan"))
 		return;
-	}
-	if (!valid_name(p->tok[1].s, TOPO_NAME_LEN)) {
-		err(p, 1, "invalid lan name `%s' (letters, digits, `-' and `_', at most %d characters)",
-		    p->tok[1].s, TOPO_NAME_LEN - 1);
-		return;
-	}
 	if (topo_link(p->t, p->tok[1].s) >= 0) {
 		err(p, 1, "duplicate lan `%s' (first defined at line %d)", p->tok[1].s,
 		    p->t->links[topo_link(p->t, p->tok[1].s)].loc.line);
