@@ -1173,20 +1173,6 @@ static void statement(struct parser *p, bool indented)
 
 /* --- whole-topology checks ------------------------------------------- */
 
-static void errl(struct parser *p, struct loc l, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void errl(struct parser *p, struct loc l, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	errat(p, l, "%s", msg);
-}
-
 static int node_of(const struct topo *t, int host)
 {
 	return t->hosts[host].node;
@@ -1198,16 +1184,16 @@ static void check_topology(struct parser *p)
 	char a[64], b[64];
 
 	if (!t->slice[0])
-		errl(p, (struct loc){ 1, 1 }, "no `slice NAME' statement (every topology names its slice)");
+		errat(p, (struct loc){ 1, 1 }, "no `slice NAME' statement (every topology names its slice)");
 
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		for (size_t j = 0; j < i; j++) {
 			if (!strcmp(t->nodes[i].name, t->nodes[j].name))
-				errl(p, t->nodes[i].loc, "duplicate node `%s' (first defined at line %d)",
+				errat(p, t->nodes[i].loc, "duplicate node `%s' (first defined at line %d)",
 				     t->nodes[i].name, t->nodes[j].loc.line);
 			else if (t->nodes[i].underlay.s_addr &&
 				 t->nodes[i].underlay.s_addr == t->nodes[j].underlay.s_addr)
-				errl(p, t->nodes[i].loc, "nodes `%s' and `%s' have the same underlay address",
+				errat(p, t->nodes[i].loc, "nodes `%s' and `%s' have the same underlay address",
 				     t->nodes[j].name, t->nodes[i].name);
 		}
 	}
@@ -1223,7 +1209,7 @@ static void check_topology(struct parser *p)
 
 				for (size_t n = 0; n < t->n_nodes && n < 63; n++)
 					names[n] = t->nodes[n].name;
-				errl(p, h->node_loc, "unknown node `%s'%s", h->node_name,
+				errat(p, h->node_loc, "unknown node `%s'%s", h->node_name,
 				     hint(h->node_name, names));
 			}
 		} else {
@@ -1236,7 +1222,7 @@ static void check_topology(struct parser *p)
 		for (size_t i = 0; i < t->n_hosts; i++)
 			count += t->hosts[i].node == (int)n;
 		if (t->nodes[n].capacity && count > t->nodes[n].capacity)
-			errl(p, t->nodes[n].loc, "node `%s' has capacity %d but %d hosts are placed on it",
+			errat(p, t->nodes[n].loc, "node `%s' has capacity %d but %d hosts are placed on it",
 			     t->nodes[n].name, t->nodes[n].capacity, count);
 	}
 
@@ -1253,7 +1239,7 @@ static void check_topology(struct parser *p)
 
 				for (size_t n = 0; n < t->n_hosts && n < 255; n++)
 					names[n] = t->hosts[n].name;
-				errl(p, e->loc, "unknown host `%s'%s", e->hname, hint(e->hname, names));
+				errat(p, e->loc, "unknown host `%s'%s", e->hname, hint(e->hname, names));
 				resolved = false;
 				continue;
 			}
@@ -1265,7 +1251,7 @@ static void check_topology(struct parser *p)
 					if (lj == li && ej >= ei)
 						break;
 					if (!strcmp(o->hname, e->hname) && !strcmp(o->ifname, e->ifname))
-						errl(p, e->loc, "interface %s:%s is used twice (also at line %d)",
+						errat(p, e->loc, "interface %s:%s is used twice (also at line %d)",
 						     e->hname, e->ifname, o->loc.line);
 				}
 			}
@@ -1290,7 +1276,7 @@ static void check_topology(struct parser *p)
 						first = &e->addrs[k];
 						fe = e;
 					} else if (e != fe && !same_subnet(first, &e->addrs[k])) {
-						errl(p, e->addr_loc, "%s on %s is not in the subnet of %s on %s",
+						errat(p, e->addr_loc, "%s on %s is not in the subnet of %s on %s",
 						     prefix_str(&e->addrs[k], a, sizeof(a)), e->hname,
 						     prefix_str(first, b, sizeof(b)), fe->hname);
 					}
@@ -1303,7 +1289,7 @@ static void check_topology(struct parser *p)
 		if (l->kind == LINK_LAN) {
 			for (size_t ei = 1; ei < l->n_ends; ei++)
 				if (node_of(t, l->ends[ei].host) != node_of(t, l->ends[0].host))
-					errl(p, l->loc, "lan `%s' spans nodes `%s' and `%s': lans across nodes are not supported yet",
+					errat(p, l->loc, "lan `%s' spans nodes `%s' and `%s': lans across nodes are not supported yet",
 					     l->name, t->nodes[node_of(t, l->ends[0].host)].name,
 					     t->nodes[node_of(t, l->ends[ei].host)].name);
 		}
@@ -1316,7 +1302,7 @@ static void check_topology(struct parser *p)
 		}
 		for (size_t lj = 0; lj < li; lj++)
 			if (t->links[lj].key == l->key)
-				errl(p, l->key_set ? l->key_loc : l->loc,
+				errat(p, l->key_set ? l->key_loc : l->loc,
 				     "GRE key %u of %s `%s' collides with %s `%s' at line %d (set another with `key N')",
 				     l->key, l->kind == LINK_LAN ? "lan" : "link", l->name,
 				     t->links[lj].kind == LINK_LAN ? "lan" : "link", t->links[lj].name,
@@ -1330,7 +1316,7 @@ static void check_topology(struct parser *p)
 		for (size_t k = 0; k < h->n_loopbacks; k++)
 			for (size_t k2 = 0; k2 < k; k2++)
 				if (same_addr(&h->loopbacks[k], &h->loopbacks[k2]))
-					errl(p, h->loc, "address %s is given twice to `%s'",
+					errat(p, h->loc, "address %s is given twice to `%s'",
 					     addr_str(&h->loopbacks[k], a, sizeof(a)), h->name);
 	}
 	for (size_t li = 0; li < t->n_links; li++) {
@@ -1350,7 +1336,7 @@ static void check_topology(struct parser *p)
 							if (lj == li && ej > ei)
 								break;
 							if (same_addr(&o->addrs[k2], &e->addrs[k])) {
-								errl(p, e->addr_loc, "address %s on %s:%s is already on %s:%s",
+								errat(p, e->addr_loc, "address %s on %s:%s is already on %s:%s",
 								     addr_str(&e->addrs[k], a, sizeof(a)),
 								     e->hname, e->ifname, o->hname, o->ifname);
 								dup = true;
@@ -1362,7 +1348,7 @@ static void check_topology(struct parser *p)
 				for (size_t hi = 0; hi < t->n_hosts && !dup; hi++)
 					for (size_t k2 = 0; k2 < t->hosts[hi].n_loopbacks; k2++)
 						if (same_addr(&t->hosts[hi].loopbacks[k2], &e->addrs[k])) {
-							errl(p, e->addr_loc, "address %s on %s:%s is a loopback address of `%s'",
+							errat(p, e->addr_loc, "address %s on %s:%s is a loopback address of `%s'",
 							     addr_str(&e->addrs[k], a, sizeof(a)),
 							     e->hname, e->ifname, t->hosts[hi].name);
 							dup = true;
@@ -1381,7 +1367,7 @@ static void check_topology(struct parser *p)
 
 			if (h->routes[r].dev[0] && strcmp(h->routes[r].dev, "lo") &&
 			    topo_find_end(t, (int)hi, h->routes[r].dev, &end) < 0)
-				errl(p, h->routes[r].loc, "route via dev `%s': host `%s' has no such interface",
+				errat(p, h->routes[r].loc, "route via dev `%s': host `%s' has no such interface",
 				     h->routes[r].dev, h->name);
 		}
 	}
