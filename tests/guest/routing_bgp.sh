@@ -24,6 +24,7 @@
 # timeout: 900
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../routing.sh"
 
 require_cmd vtysh birdc bird jq ping
 [ -x /usr/lib/frr/bgpd ] || { skip "routing_bgp" "FRR is not installed (scripts/deps)"; exit 0; }
@@ -36,11 +37,6 @@ t0=$SECONDS
 check "trellisd up topo/bgp-mixed.topo" trellisd up "$TOP/topo/bgp-mixed.topo"
 defer trellisd down "$S"
 
-on() {	# HOST CMD...
-	local h=$1
-	shift
-	trellisd exec "$S" "$h" -- "$@"
-}
 frr_established() {	# host peer
 	on "$1" vtysh -c 'show ip bgp summary json' |
 		jq -e --arg p "$2" '.ipv4Unicast.peers[$p].state == "Established"' >/dev/null

@@ -17,6 +17,7 @@
 # timeout: 900
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../routing.sh"
 
 require_cmd vtysh jq ping
 [ -x /usr/lib/frr/isisd ] || { skip "routing_isis" "FRR is not installed (scripts/deps)"; exit 0; }
@@ -29,11 +30,6 @@ t0=$SECONDS
 check "trellisd up topo/isis.topo" trellisd up "$TOP/topo/isis.topo"
 defer trellisd down "$S"
 
-on() {	# HOST CMD...
-	local h=$1
-	shift
-	trellisd exec "$S" "$h" -- "$@"
-}
 isis_adj_up() {	# host count
 	[ "$(on "$1" vtysh -c 'show isis neighbor' | grep -cw Up)" -ge "$2" ]
 }

@@ -24,6 +24,7 @@
 # timeout: 900
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../routing.sh"
 
 require_cmd vtysh jq ping
 [ -x /usr/lib/frr/ospfd ] || { skip "routing_ospf" "FRR is not installed (scripts/deps)"; exit 0; }
@@ -37,28 +38,6 @@ check "trellisd up topo/ospf-ring.topo" trellisd up "$TOP/topo/ospf-ring.topo"
 defer trellisd down "$S"
 echo "	up returned after $((SECONDS - t0)) s"
 
-on() {	# HOST CMD...
-	local h=$1
-	shift
-	trellisd exec "$S" "$h" -- "$@"
-}
-
-# has_route HOST PREFIX [NEXTHOP-IF]: HOST's zebra has PREFIX from OSPF,
-# selected (out of NEXTHOP-IF if given).
-has_route() {
-	on "$1" vtysh -c "show ip route $2 json" |
-		jq -e --arg p "$2" --arg i "${3:-}" '.[$p][] | select(.protocol == "ospf" and .selected == true) |
-			select($i == "" or any(.nexthops[]; .interfaceName == $i and .active == true))' >/dev/null
-}
-all_loopbacks() {
-	local h n
-	for h in r1 r2 r3 r4; do
-		for n in 1 2 3 4; do
-			[ "$h" = r$n ] && continue
-			has_route "$h" 10.255.0.$n/32 || return 1
-		done
-	done
-}
 full_neighbours() {	# HOST: how many adjacencies are Full
 	on "$1" vtysh -c 'show ip ospf neighbor json' |
 		jq '[.neighbors[][] | select((.state // .nbrState // "") | startswith("Full"))] | length'

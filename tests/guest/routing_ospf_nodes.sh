@@ -19,6 +19,7 @@
 # timeout: 900
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../routing.sh"
 
 require_cmd vtysh jq ping
 [ -x /usr/lib/frr/ospfd ] || { skip "routing_ospf_nodes" "FRR is not installed (scripts/deps)"; exit 0; }
@@ -79,20 +80,6 @@ if [ "$backend" = egre ]; then
 		ip -n "$M1" -d link show
 fi
 
-has_route() {	# HOST PREFIX [NEXTHOP-IF]
-	on "$1" vtysh -c "show ip route $2 json" |
-		jq -e --arg p "$2" --arg i "${3:-}" '.[$p][] | select(.protocol == "ospf" and .selected == true) |
-			select($i == "" or any(.nexthops[]; .interfaceName == $i and .active == true))' >/dev/null
-}
-all_loopbacks() {
-	local h n
-	for h in r1 r2 r3 r4; do
-		for n in 1 2 3 4; do
-			[ "$h" = r$n ] && continue
-			has_route "$h" 10.255.0.$n/32 || return 1
-		done
-	done
-}
 if wait_for 180 all_loopbacks; then
 	ok "every router has every loopback from OSPF, across the two nodes"
 	echo "	converged $((SECONDS - t0)) s after the first trellisd up"
