@@ -6,12 +6,15 @@
 #     gen [sI] ---veth--- [r0] rI [r1] ---veth--- [k0] kI
 #     198.51.100.2        .1      203.0.113.1         .2
 #
-#   tunnelled (two "machines" hA and hB, each link of the network a tunnel
-#   between them, keys 2I-1 and 2I; the underlay is a veth pair u0--u0,
-#   192.0.2.1 -- 192.0.2.2, MTU 9000 like a jumbo-frame fabric, so the
-#   tunnels carry 1500-byte inner packets):
+#   tunnelled (two "machines" hA and hB; the underlay is a veth pair
+#   u0--u0, 192.0.2.1 -- 192.0.2.2, MTU 9000 like a jumbo-frame fabric, so
+#   the tunnels carry 1500-byte inner packets). The source's link is a
+#   tunnel between them (key 2I-1), the sink's a veth as in native:
 #
 #     gen [sI]--veth--[aI] hA [taI]=====GRE key 2I-1=====[tbI] hB [bI]--veth--[r0] rI
+#
+#   With TUNNEL_LINKS=2, the sink's link is a tunnel too (key 2I):
+#
 #     kI  [k0]--veth--[dI] hA [tdI]=====GRE key 2I  =====[tcI] hB [cI]--veth--[r1] rI
 #
 #   where each "[port]=[tunnel]" pair inside a machine is joined by the
@@ -32,6 +35,7 @@
 # disabled outright.
 
 NS=bx			# namespace prefix
+TUNNEL_LINKS=${TUNNEL_LINKS:-1}	# links of a network that are tunnels: 1 or 2
 NS_GEN=$NS-gen NS_A=$NS-hA NS_B=$NS-hB
 OVS_RUN=/tmp/bench-ovs
 declare -a HOLDERS=()	# one sleeping process per sink namespace
@@ -148,10 +152,13 @@ net_build()
 			if is_tunnel "$cfg"; then
 				echo "link add s$i netns $NS_GEN address $(mac 1 $i) type veth peer name a$i netns $NS_A"
 				echo "link add r0 netns $NS-r$i address $(mac 2 $i) type veth peer name b$i netns $NS_B"
+			else
+				echo "link add s$i netns $NS_GEN address $(mac 1 $i) type veth peer name r0 netns $NS-r$i address $(mac 2 $i)"
+			fi
+			if is_tunnel "$cfg" && [ "$TUNNEL_LINKS" = 2 ]; then
 				echo "link add r1 netns $NS-r$i address $(mac 3 $i) type veth peer name c$i netns $NS_B"
 				echo "link add k0 netns $NS-k$i address $(mac 4 $i) type veth peer name d$i netns $NS_A"
 			else
-				echo "link add s$i netns $NS_GEN address $(mac 1 $i) type veth peer name r0 netns $NS-r$i address $(mac 2 $i)"
 				echo "link add r1 netns $NS-r$i address $(mac 3 $i) type veth peer name k0 netns $NS-k$i address $(mac 4 $i)"
 			fi
 		done
@@ -225,8 +232,9 @@ net_build_tunnels()
 	: > "$b/$NS_B.joins"
 	for ((i = 1; i <= n; i++)); do
 		echo "a$i ta$i $((2 * i - 1))" >> "$b/$NS_A.joins"
-		echo "d$i td$i $((2 * i))" >> "$b/$NS_A.joins"
 		echo "b$i tb$i $((2 * i - 1))" >> "$b/$NS_B.joins"
+		[ "$TUNNEL_LINKS" = 2 ] || continue
+		echo "d$i td$i $((2 * i))" >> "$b/$NS_A.joins"
 		echo "c$i tc$i $((2 * i))" >> "$b/$NS_B.joins"
 	done
 
