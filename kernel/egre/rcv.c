@@ -4,13 +4,15 @@
  * host comes here, under rcu_read_lock() (ip_local_deliver).  Each is
  * checked, matched to its tunnel by (remote, local, key) in the per-netns
  * hash table without taking a lock, stripped to the inner Ethernet frame
- * and handed to GRO; every drop is counted under its reason.
+ * and handed to GRO (or, when GRO cannot merge it, straight to the
+ * device's receive path); every drop is counted under its reason.
  */
 #include <linux/etherdevice.h>
 #include <linux/icmp.h>
 #include <linux/if_tunnel.h>
 #include <net/gre.h>
 #include <net/inet_ecn.h>
+#include <net/ipv6.h>
 #include <net/ip.h>
 #include <net/ip_tunnels.h>
 #include <net/route.h>
@@ -51,6 +53,45 @@ static bool egre_seq_ok(struct egre_tunnel *t, u32 seq)
 			return false;
 	} while (!atomic_try_cmpxchg(&t->i_seq, &next, (int)(seq + 1)));
 	return true;
+}
+
+/* Whether the GRO cell can do anything for @skb: merge TCP segments, or UDP
+ * ones where the device was asked to (GRO_FRAGLIST, GRO_UDP_FWD).  A frame
+ * the underlay's GRO has already merged, or any other frame, only pays for
+ * the cell's queue and poll. */
+static bool egre_gro_helps(const struct sk_buff *skb)
+{
+	netdev_features_t f = skb->dev->features;
+	u8 proto;
+
+	if (!(f & NETIF_F_GRO) || skb_is_gso(skb))
+		return false;
+	if (skb->protocol == htons(ETH_P_IP))
+		proto = ip_hdr(skb)->protocol;
+	else if (skb->protocol == htons(ETH_P_IPV6))
+		proto = ipv6_hdr(skb)->nexthdr;
+	else
+		return false;
+	return proto == IPPROTO_TCP ||
+	       (proto == IPPROTO_UDP &&
+		(f & (NETIF_F_GRO_FRAGLIST | NETIF_F_GRO_UDP_FWD)));
+}
+
+/* Frames that skip GRO go straight into the receive path of the tunnel
+ * device, from this softirq: a shortbridge or bridge port forwards them at
+ * once.  A frame that is itself GRE for this host would come back here, so
+ * nested frames take the cell's queue instead and the stack stays flat. */
+static DEFINE_PER_CPU(bool, egre_in_rcv);
+
+static void egre_deliver(struct egre_tunnel *t, struct sk_buff *skb)
+{
+	if (egre_gro_helps(skb) || __this_cpu_read(egre_in_rcv)) {
+		gro_cells_receive(&t->gro_cells, skb);
+		return;
+	}
+	__this_cpu_write(egre_in_rcv, true);
+	netif_receive_skb(skb);
+	__this_cpu_write(egre_in_rcv, false);
 }
 
 int egre_rcv(struct sk_buff *skb)
@@ -156,7 +197,7 @@ int egre_rcv(struct sk_buff *skb)
 	skb->protocol = eth_type_trans(skb, t->dev);
 	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
 	dev_sw_netstats_rx_add(t->dev, skb->len);
-	gro_cells_receive(&t->gro_cells, skb);
+	egre_deliver(t, skb);
 	return 0;
 
 drop_net:
