@@ -9,7 +9,8 @@
 #   h1 eth1 --- eth0 h2 eth1 --- eth0 h3 ... hN
 #   link i: 198.51.100.(2i-2)/31 <-> .(2i-1)/31 (i <= 127), 2001:db8:i::1/64 <-> ::2
 #   loopback 203.0.113.i/32 per host, forwarding on; routes: 2001:db8::/32
-#   to the right (the last host: to the left), 2001:db8:1::/64 to the left
+#   to the right (the last host: to the left), the prefixes of the pinging
+#   hosts' links (left_links) to the left
 #
 # What the ip script does (the same kernel objects, minus what ip cannot
 # make: mount and UTS namespaces, /etc overlays, holder processes):
@@ -28,9 +29,26 @@ T=$TRELLISD
 tmp=$(mktemp -d /tmp/trellisd-scale.XXXXXX)
 defer rm -rf "$tmp"
 
+# Replies leave with the devices' hop limit, 64: the chain is covered by two
+# pings of at most 60 hops, from h1 to link far_link and from h(N - far) to
+# link N-1.
+far_link()	# n
+{
+	echo $(($1 - 1 < 60 ? $1 - 1 : 60))
+}
+
+# The links whose prefix is routed to the left (everything else goes right):
+# those of the two pinging hosts' sources.
+left_links()	# n
+{
+	local back=$(($1 - $(far_link "$1")))
+	echo 1
+	[ "$back" -gt 1 ] && echo "$back"
+}
+
 gen_topo()	# n
 {
-	local n=$1 i
+	local n=$1 i l
 	echo "slice scale$n"
 	for ((i = 1; i <= n; i++)); do
 		echo "host h$i"
@@ -41,8 +59,9 @@ gen_topo()	# n
 		else
 			echo "    route 2001:db8::/32 via 2001:db8:$((i - 1))::1"
 		fi
-		[ "$i" -gt 2 ] && echo "    route 2001:db8:1::/64 via 2001:db8:$((i - 1))::1"
-
+		for l in $(left_links "$n"); do
+			[ "$i" -gt $((l + 1)) ] && echo "    route 2001:db8:$l::/64 via 2001:db8:$((i - 1))::1"
+		done
 	done
 	for ((i = 1; i < n; i++)); do
 		echo "link h$i:eth1 h$((i + 1)):eth0"
@@ -53,7 +72,7 @@ gen_topo()	# n
 
 gen_ip()	# n dir: dir/root.batch and dir/hN.batch
 {
-	local n=$1 d=$2 i
+	local n=$1 d=$2 i l
 	mkdir -p "$d"
 	{
 		for ((i = 1; i <= n; i++)); do
@@ -82,7 +101,9 @@ gen_ip()	# n dir: dir/root.batch and dir/hN.batch
 			else
 				echo "route add 2001:db8::/32 via 2001:db8:$((i - 1))::1"
 			fi
-			[ "$i" -gt 2 ] && echo "route add 2001:db8:1::/64 via 2001:db8:$((i - 1))::1"
+			for l in $(left_links "$n"); do
+				[ "$i" -gt $((l + 1)) ] && echo "route add 2001:db8:$l::/64 via 2001:db8:$((i - 1))::1"
+			done
 
 		} > "$d/h$i.batch"
 	done
@@ -135,9 +156,7 @@ for n in 50 100; do
 		echo "	round $r: trellisd up $t s"
 		t_td[$n]=$(min "${t_td[$n]:-}" "$t")
 		if [ "$r" -eq 1 ]; then
-			# Replies leave with the devices' hop limit, 64: cover the
-			# chain with two pings of at most 60 hops.
-			far=$((n - 1 < 60 ? n - 1 : 60))
+			far=$(far_link "$n")
 			check "scale$n: h1 reaches link $far" \
 				wait_for 60 "$T" exec scale$n h1 -- ping -6 -c 1 -W 2 "2001:db8:$far::2"
 			check "scale$n: h$((n - far)) reaches link $((n - 1))" \
