@@ -137,6 +137,18 @@ ns_add()
 	ip -n "$_var" link set lo up
 }
 
+# veth_link NS1 DEV1 NS2 DEV2 [ADDR1 ADDR2]: a veth pair between two
+# namespaces, both ends up, each with its address (CIDR) when given.
+veth_link()
+{
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || return 1
+	if [ $# -ge 6 ]; then
+		ip -n "$1" addr add "$5" dev "$2" || return 1
+		ip -n "$3" addr add "$6" dev "$4" || return 1
+	fi
+	ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
 insmod_built()
 {
 	local mod=$1 ko=$TOP/kernel/$1/$1.ko dep

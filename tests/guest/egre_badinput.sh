@@ -27,11 +27,7 @@ defer rmmod egre
 
 ns_add hostA egre-badA
 ns_add hostB egre-badB
-ip link add ul netns "$hostA" type veth peer name ul netns "$hostB"
-ip -n "$hostA" addr add 192.0.2.1/24 dev ul
-ip -n "$hostB" addr add 192.0.2.2/24 dev ul
-ip -n "$hostA" link set ul up
-ip -n "$hostB" link set ul up
+veth_link "$hostA" ul "$hostB" ul 192.0.2.1/24 192.0.2.2/24
 
 tun() {	# name key [options]
 	local name=$1 key=$2

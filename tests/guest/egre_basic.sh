@@ -27,11 +27,7 @@ ns_add hostB egre-hostB
 ns_add inA egre-inA
 ns_add inB egre-inB
 
-ip link add ul netns "$hostA" type veth peer name ul netns "$hostB"
-ip -n "$hostA" addr add 192.0.2.1/24 dev ul
-ip -n "$hostB" addr add 192.0.2.2/24 dev ul
-ip -n "$hostA" link set ul up
-ip -n "$hostB" link set ul up
+veth_link "$hostA" ul "$hostB" ul 192.0.2.1/24 192.0.2.2/24
 
 # Both ends: the bridged tunnel (key 7) and the routed one (key 8).
 setup_host() {	# host in local remote eg8-address
@@ -69,6 +65,23 @@ check "full-size DF ping (1458-byte packets) through the tunnel" \
 # bridged onto key 7.
 check_fails "the bridged side cannot reach the routed tunnel's subnet" \
 	ip netns exec "$inA" ping -c 1 -W 1 203.0.113.2
+
+# A tunnel inside a tunnel: egn (key 9) runs over eg8's subnet.  The outer
+# frame is delivered from the GRE handler straight to eg8, and the inner
+# GRE packet, arriving while that delivery is under way, takes eg8's GRO
+# cell instead of nesting deeper.
+nested() {	# host local remote addr
+	ip netns exec "$1" trellisd egre add egn local "$2" remote "$3" key 9 &&
+		ip -n "$1" addr add "$4"/24 dev egn && ip -n "$1" link set egn up
+}
+check "a tunnel over the routed tunnel, both ends" bash -c "
+	$(declare -f nested)
+	nested $hostA 203.0.113.1 203.0.113.2 198.18.0.1 &&
+	nested $hostB 203.0.113.2 203.0.113.1 198.18.0.2"
+check "ping through a tunnel in a tunnel" \
+	wait_for 20 ip netns exec "$hostA" ping -c 3 -i 0.2 -W 1 198.18.0.2
+ip -n "$hostA" link del egn
+ip -n "$hostB" link del egn
 
 # iperf3: TCP over the tunnel, GSO super-packets kept whole until the
 # underlay (average transmitted "packet" on eg7 larger than the MTU).

@@ -19,11 +19,7 @@ ROUNDS=${EGRE_LIFECYCLE_ROUNDS:-100}
 
 ns_add hostA egre-lifeA
 ns_add hostB egre-lifeB
-ip link add ul netns "$hostA" type veth peer name ul netns "$hostB"
-ip -n "$hostA" addr add 192.0.2.1/24 dev ul
-ip -n "$hostB" addr add 192.0.2.2/24 dev ul
-ip -n "$hostA" link set ul up
-ip -n "$hostB" link set ul up
+veth_link "$hostA" ul "$hostB" ul 192.0.2.1/24 192.0.2.2/24
 
 insmod_built egre || { fail "egre loads" "insmod failed"; exit 1; }
 defer rmmod egre
@@ -114,11 +110,7 @@ check "delete f under the flood" ip netns exec "$hostB" trellisd egre del f
 check "delete f at the other end" ip netns exec "$hostA" trellisd egre del f
 
 # --- 4. underlay removal ----------------------------------------------------
-ip link add ul2 netns "$hostA" type veth peer name ul2 netns "$hostB"
-ip -n "$hostA" addr add 192.0.2.65/26 dev ul2
-ip -n "$hostB" addr add 192.0.2.66/26 dev ul2
-ip -n "$hostA" link set ul2 up
-ip -n "$hostB" link set ul2 up
+veth_link "$hostA" ul2 "$hostB" ul2 192.0.2.65/26 192.0.2.66/26
 check "tunnel g bound to underlay ul2" bash -c "
 	ip netns exec $hostA trellisd egre add g local 192.0.2.65 remote 192.0.2.66 key 3 dev ul2 &&
 	ip netns exec $hostB trellisd egre add g local 192.0.2.66 remote 192.0.2.65 key 3 dev ul2 &&
@@ -139,9 +131,7 @@ check "g can be deleted" ip netns exec "$hostA" trellisd egre del g
 ns_add hostC egre-lifeC
 ns_add hostD egre-lifeD
 netns_pair() {
-	ip link add ul netns "$hostC" type veth peer name ul netns "$hostD" &&
-	ip -n "$hostC" addr add 192.0.2.1/24 dev ul && ip -n "$hostD" addr add 192.0.2.2/24 dev ul &&
-	ip -n "$hostC" link set ul up && ip -n "$hostD" link set ul up || return 1
+	veth_link "$hostC" ul "$hostD" ul 192.0.2.1/24 192.0.2.2/24 || return 1
 	local i
 	for ((i = 0; i < 8; i++)); do
 		ip netns exec "$hostC" trellisd egre add "c$i" local 192.0.2.1 remote 192.0.2.2 key "$i" &&

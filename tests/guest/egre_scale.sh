@@ -29,11 +29,7 @@ for h in "$hostA" "$hostB"; do
 	ip netns exec "$h" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
 		net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0
 done
-ip link add ul netns "$hostA" type veth peer name ul netns "$hostB"
-ip -n "$hostA" addr add 192.0.2.1/24 dev ul
-ip -n "$hostB" addr add 192.0.2.2/24 dev ul
-ip -n "$hostA" link set ul up
-ip -n "$hostB" link set ul up
+veth_link "$hostA" ul "$hostB" ul 192.0.2.1/24 192.0.2.2/24
 
 make_tunnels() {	# host local remote host-part
 	local host=$1 local=$2 remote=$3 me=$4 i batch

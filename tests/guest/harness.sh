@@ -23,11 +23,7 @@ defer rmmod dummy
 ns_add h1 h1
 ns_add h2 h2
 check "guest: veth between two namespaces" \
-	ip link add veth0 netns "$h1" type veth peer name veth0 netns "$h2"
-ip -n "$h1" addr add 198.51.100.1/24 dev veth0
-ip -n "$h2" addr add 198.51.100.2/24 dev veth0
-ip -n "$h1" link set veth0 up
-ip -n "$h2" link set veth0 up
+	veth_link "$h1" veth0 "$h2" veth0 198.51.100.1/24 198.51.100.2/24
 check "guest: ping across the veth" ip netns exec "$h1" ping -c 1 -W 5 198.51.100.2
 
 # The module the kernel runs is the one in the build tree: same GNU build ID.

@@ -40,11 +40,7 @@ fi
 
 ns_add M1 alpha
 ns_add M2 beta
-ip link add u1 netns "$M1" type veth peer name u2 netns "$M2"
-ip -n "$M1" addr add 192.0.2.1/24 dev u1
-ip -n "$M2" addr add 192.0.2.2/24 dev u2
-ip -n "$M1" link set u1 up
-ip -n "$M2" link set u2 up
+veth_link "$M1" u1 "$M2" u2 192.0.2.1/24 192.0.2.2/24
 check "the underlay works" ip netns exec "$M1" ping -c 1 -W 2 192.0.2.2
 
 # The example with two nodes, r1 and r2 on alpha, r3 and r4 on beta.

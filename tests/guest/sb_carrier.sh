@@ -26,15 +26,11 @@ ns_add h1 sb-h1
 ns_add h2 sb-h2
 ns_add h3 sb-h3
 ns_add sw sb-sw
-ip link add v1 netns "$h1" type veth peer name s1 netns "$sw"
-ip link add v2 netns "$h2" type veth peer name s2 netns "$sw"
-ip link add v3 netns "$h3" type veth peer name s3 netns "$sw"
+veth_link "$h1" v1 "$sw" s1
+veth_link "$h2" v2 "$sw" s2
+veth_link "$h3" v3 "$sw" s3
 ip -n "$h1" addr add 192.0.2.1/24 dev v1
 ip -n "$h2" addr add 192.0.2.2/24 dev v2
-for l in "$h1 v1" "$h2 v2" "$h3 v3" "$sw s1" "$sw s2" "$sw s3"; do
-	set -- $l
-	ip -n "$1" link set "$2" up
-done
 
 sb() {
 	ip netns exec "$sw" "$TRELLISD" sb "$@"

@@ -117,11 +117,7 @@ tunnel_topology() {
 	ns_add h2 sb-h2
 	ns_add m1 sb-m1
 	ns_add m2 sb-m2
-	ip link add u1 netns "$m1" type veth peer name u2 netns "$m2"
-	ip -n "$m1" addr add 192.0.2.1/24 dev u1
-	ip -n "$m2" addr add 192.0.2.2/24 dev u2
-	ip -n "$m1" link set u1 up
-	ip -n "$m2" link set u2 up
+	veth_link "$m1" u1 "$m2" u2 192.0.2.1/24 192.0.2.2/24 || return 1
 	if [ "$kind" = gretap ]; then
 		ip -n "$m1" link add t1 type gretap local 192.0.2.1 remote 192.0.2.2 key 42 || return 1
 		ip -n "$m2" link add t2 type gretap local 192.0.2.2 remote 192.0.2.1 key 42 || return 1

@@ -85,15 +85,10 @@ setup() {	# carrier-follow?
 	ns_add h2 sb-h2
 	ns_add wire sb-wire
 	ns_add sw sb-sw
-	ip link add v1 netns "$h1" type veth peer name w1 netns "$wire"
-	ip link add v2 netns "$h2" type veth peer name w2 netns "$wire"
-	ip link add y1 netns "$wire" type veth peer name s1 netns "$sw"
-	ip link add y2 netns "$wire" type veth peer name s2 netns "$sw"
-	for l in "$h1 v1" "$h2 v2" "$wire w1" "$wire w2" "$wire y1" "$wire y2" \
-		 "$sw s1" "$sw s2"; do
-		set -- $l
-		ip -n "$1" link set "$2" up
-	done
+	veth_link "$h1" v1 "$wire" w1
+	veth_link "$h2" v2 "$wire" w2
+	veth_link "$wire" y1 "$sw" s1
+	veth_link "$wire" y2 "$sw" s2
 	for i in 1 2; do
 		tc -n "$wire" qdisc add dev w$i ingress
 		tc -n "$wire" filter add dev w$i ingress matchall \
