@@ -14,6 +14,9 @@
 #                              cleanups run in reverse order at exit
 #   ns_add VAR prefix          create a uniquely named netns, store its name
 #                              in VAR, and defer its deletion
+#   veth_link NS1 DEV1 NS2 DEV2 [ADDR1 ADDR2]
+#                              a veth pair between two namespaces, up,
+#                              with an address on each end if given
 #   insmod_built egre|shortbridge
 #                              (re)load the module from this build tree
 #   wait_for SECONDS CMD...    poll CMD until it succeeds (no fixed sleeps)

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Path MTU learnt from the underlay: a router between the two machines has a
+# narrower link than either machine's own, so only its ICMP
+# fragmentation-needed tells egre (egre_err) that the path is narrower.
+#
+#  hostA ul 192.0.2.1/24 --- 192.0.2.254 m1 mid m2 198.18.0.254 --- 198.18.0.2/24 ul hostB
+#        MTU 1500                 MTU 1500         MTU 1400              MTU 1400
+#
+#  eg (key 5): 203.0.113.1/24 in hostA, 203.0.113.2/24 in hostB (routed)
+#
+# A DF packet that fits eg (MTU 1458) but not the path is lost once, at
+# mid, which reports MTU 1400 to hostA; egre records it on its route to
+# hostB, and from then on answers DF packets of more than 1400 - 42 = 1358
+# bytes itself with fragmentation-needed, mtu 1358.
+# timeout: 300
+source "$(dirname "$0")/../lib.sh"
+require_cmd ethtool
+
+insmod_built egre || { fail "egre loads" "insmod failed"; exit 1; }
+defer rmmod egre
+
+ns_add hostA egre-pmtuA
+ns_add hostB egre-pmtuB
+ns_add mid egre-pmtuM
+veth_link "$hostA" ul "$mid" m1 192.0.2.1/24 192.0.2.254/24
+veth_link "$mid" m2 "$hostB" ul 198.18.0.254/24 198.18.0.2/24
+ip -n "$mid" link set m2 mtu 1400
+ip -n "$hostB" link set ul mtu 1400	# a veth drops what exceeds its peer's MTU
+ip netns exec "$mid" sysctl -qw net.ipv4.ip_forward=1
+ip -n "$hostA" route add default via 192.0.2.254
+ip -n "$hostB" route add default via 198.18.0.254
+
+check "the machines reach each other through mid" \
+	wait_for 20 ip netns exec "$hostA" ping -c 1 -W 1 198.18.0.2
+
+tunnel() {	# host local remote addr
+	ip netns exec "$1" trellisd egre add eg local "$2" remote "$3" key 5 &&
+		ip -n "$1" addr add "$4"/24 dev eg && ip -n "$1" link set eg up
+}
+check "tunnel eg at both ends" bash -c "
+	$(declare -f tunnel)
+	tunnel $hostA 192.0.2.1 198.18.0.2 203.0.113.1 &&
+	tunnel $hostB 198.18.0.2 192.0.2.1 203.0.113.2"
+check "ping through the tunnel" \
+	wait_for 20 ip netns exec "$hostA" ping -c 1 -W 1 203.0.113.2
+
+too_big() { ip netns exec "$hostA" ethtool -S eg | awk '$1 == "tx_drop_too_big:" { print $2 }'; }
+big0=$(too_big)
+# The first too-big packet dies at mid; the ICMP error it causes reaches
+# egre_err. The next ones are answered by egre.
+ip netns exec "$hostA" ping -c 1 -W 1 -M do -s 1400 203.0.113.2 >/dev/null 2>&1
+check_output "mid's report reached the tunnel: it now says mtu 1358" "1358" \
+	ip netns exec "$hostA" ping -c 2 -W 1 -M do -s 1400 203.0.113.2
+big1=$(too_big)
+if [ "${big1:-0}" -gt "${big0:-0}" ]; then
+	ok "too-big packets counted on eg ($big0 -> $big1)"
+else
+	fail "too-big packets counted on eg" "tx_drop_too_big $big0 -> $big1"
+fi
+check_output "the underlay route to hostB carries the learnt MTU" "mtu 1400" \
+	ip -n "$hostA" route get 198.18.0.2
+check "a DF packet of 1358 bytes fits the path" \
+	ip netns exec "$hostA" ping -c 1 -W 2 -M do -s 1330 203.0.113.2
+check "a non-DF packet too big for the path is fragmented outside" \
+	ip netns exec "$hostA" ping -c 1 -W 2 -M dont -s 1400 203.0.113.2
