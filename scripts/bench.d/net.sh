@@ -21,7 +21,10 @@
 #   configuration's switch: shortbridge, a Linux bridge, tc mirred
 #   (ingress redirect both ways) or an Open vSwitch bridge.
 #
-# gen is the traffic generator's namespace: one pktgen thread drives the
+#   gen (scaling only: what the generator costs, with no router between):
+#     gen [sI] ---veth--- [k0] kI
+#
+# gen is also the traffic generator's namespace: one pktgen thread drives the
 # source interfaces of all networks, so that every network starts and stops
 # together (see docs/bench.md). Routers and sinks are per network. The sink
 # drops the UDP load at tc ingress and answers pings.
@@ -47,7 +50,7 @@ mac()	# role index -> a locally administered MAC
 
 is_tunnel()
 {
-	[ "$1" != native ]
+	[ "$1" != native ] && [ "$1" != gen ]
 }
 
 tunnel_kind()	# config -> egre | gretap | ovs
@@ -127,7 +130,7 @@ net_build()
 	{
 		echo "netns add $NS_GEN"
 		for ((i = 1; i <= n; i++)); do
-			echo "netns add $NS-r$i"
+			[ "$cfg" = gen ] || echo "netns add $NS-r$i"
 			echo "netns add $NS-k$i"
 		done
 		if is_tunnel "$cfg"; then
@@ -149,6 +152,10 @@ net_build()
 	# Every veth is created straight into its namespaces.
 	{
 		for ((i = 1; i <= n; i++)); do
+			if [ "$cfg" = gen ]; then
+				echo "link add s$i netns $NS_GEN address $(mac 1 $i) type veth peer name k0 netns $NS-k$i address $(mac 2 $i)"
+				continue
+			fi
 			if is_tunnel "$cfg"; then
 				echo "link add s$i netns $NS_GEN address $(mac 1 $i) type veth peer name a$i netns $NS_A"
 				echo "link add r0 netns $NS-r$i address $(mac 2 $i) type veth peer name b$i netns $NS_B"
@@ -181,6 +188,7 @@ net_build()
 	ip -n "$NS_GEN" -b "$b/gen" || { echo "configuring $NS_GEN failed"; return 1; }
 
 	for ((i = 1; i <= n; i++)); do
+		[ "$cfg" = gen ] ||
 		ip -n "$NS-r$i" -b - <<-EOF || { echo "configuring router $i failed"; return 1; }
 		link set lo up
 		addr add 198.51.100.1/24 dev r0
