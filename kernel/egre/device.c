@@ -17,6 +17,7 @@ const char egre_dev_drop_names[EGRE_DEV_DROP_MAX][ETH_GSTRING_LEN] = {
 	[EGRE_DROP_BAD_CSUM]	= "rx_drop_bad_csum",
 	[EGRE_DROP_OUT_OF_SEQ]	= "rx_drop_out_of_seq",
 	[EGRE_DROP_RUNT]	= "rx_drop_runt",
+	[EGRE_DROP_DOWN]	= "rx_drop_down",
 	[EGRE_DROP_TOO_BIG]	= "tx_drop_too_big",
 	[EGRE_DROP_NO_ROUTE]	= "tx_drop_no_route",
 };

@@ -26,6 +26,7 @@ enum egre_dev_drop {
 	EGRE_DROP_BAD_CSUM,	/* GRE checksum wrong, or missing when required */
 	EGRE_DROP_OUT_OF_SEQ,	/* sequence number old, repeated or missing */
 	EGRE_DROP_RUNT,		/* inner frame shorter than an Ethernet header */
+	EGRE_DROP_DOWN,		/* receive: the tunnel device is down */
 	EGRE_DROP_TOO_BIG,	/* transmit: frame too big for the path MTU */
 	EGRE_DROP_NO_ROUTE,	/* transmit: no route to the remote end */
 	EGRE_DEV_DROP_MAX,

@@ -145,6 +145,12 @@ int egre_rcv(struct sk_buff *skb)
 		net_why = EGRE_NET_UNKNOWN_KEY;
 		goto drop_net;
 	}
+	if (unlikely(!netif_running(t->dev))) {
+		egre_dev_drop(t, EGRE_DROP_DOWN);
+		DEV_STATS_INC(t->dev, rx_dropped);
+		kfree_skb(skb);
+		return 0;
+	}
 	cfg = READ_ONCE(t->cfg);
 
 	/* A checksum is checked whenever present, and required when the

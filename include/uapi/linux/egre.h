@@ -35,6 +35,7 @@
  *   rx_drop_out_of_seq    sequence number old, repeated, or missing when
  *                         SEQ is set
  *   rx_drop_runt          inner frame shorter than an Ethernet header
+ *   rx_drop_down          received while the device is down
  *   tx_drop_too_big       frame too big for the path MTU (the sender gets
  *                         ICMP fragmentation-needed / packet-too-big)
  *   tx_drop_no_route      no route to REMOTE
