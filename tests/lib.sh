@@ -17,6 +17,8 @@
 #   veth_link NS1 DEV1 NS2 DEV2 [ADDR1 ADDR2]
 #                              a veth pair between two namespaces, up,
 #                              with an address on each end if given
+#   egre_up NS NAME LOCAL REMOTE KEY ADDR
+#                              an egre tunnel with an address, up
 #   insmod_built egre|shortbridge
 #                              (re)load the module from this build tree
 #   wait_for SECONDS CMD...    poll CMD until it succeeds (no fixed sleeps)
@@ -150,6 +152,14 @@ veth_link()
 		ip -n "$3" addr add "$6" dev "$4" || return 1
 	fi
 	ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
+# egre_up NS NAME LOCAL REMOTE KEY ADDR: an egre tunnel in NS with the
+# address ADDR (CIDR), up.
+egre_up()
+{
+	ip netns exec "$1" "$TRELLISD" egre add "$2" local "$3" remote "$4" key "$5" &&
+		ip -n "$1" addr add "$6" dev "$2" && ip -n "$1" link set "$2" up
 }
 
 insmod_built()

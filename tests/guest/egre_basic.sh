@@ -70,14 +70,9 @@ check_fails "the bridged side cannot reach the routed tunnel's subnet" \
 # frame is delivered from the GRE handler straight to eg8, and the inner
 # GRE packet, arriving while that delivery is under way, takes eg8's GRO
 # cell instead of nesting deeper.
-nested() {	# host local remote addr
-	ip netns exec "$1" trellisd egre add egn local "$2" remote "$3" key 9 &&
-		ip -n "$1" addr add "$4"/24 dev egn && ip -n "$1" link set egn up
-}
-check "a tunnel over the routed tunnel, both ends" bash -c "
-	$(declare -f nested)
-	nested $hostA 203.0.113.1 203.0.113.2 198.18.0.1 &&
-	nested $hostB 203.0.113.2 203.0.113.1 198.18.0.2"
+check "a tunnel over the routed tunnel at A" \
+	egre_up "$hostA" egn 203.0.113.1 203.0.113.2 9 198.18.0.1/24
+check "and at B" egre_up "$hostB" egn 203.0.113.2 203.0.113.1 9 198.18.0.2/24
 check "ping through a tunnel in a tunnel" \
 	wait_for 20 ip netns exec "$hostA" ping -c 3 -i 0.2 -W 1 198.18.0.2
 ip -n "$hostA" link del egn

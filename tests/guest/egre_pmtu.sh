@@ -34,14 +34,8 @@ ip -n "$hostB" route add default via 198.18.0.254
 check "the machines reach each other through mid" \
 	wait_for 20 ip netns exec "$hostA" ping -c 1 -W 1 198.18.0.2
 
-tunnel() {	# host local remote addr
-	ip netns exec "$1" trellisd egre add eg local "$2" remote "$3" key 5 &&
-		ip -n "$1" addr add "$4"/24 dev eg && ip -n "$1" link set eg up
-}
-check "tunnel eg at both ends" bash -c "
-	$(declare -f tunnel)
-	tunnel $hostA 192.0.2.1 198.18.0.2 203.0.113.1 &&
-	tunnel $hostB 198.18.0.2 192.0.2.1 203.0.113.2"
+check "tunnel eg at A" egre_up "$hostA" eg 192.0.2.1 198.18.0.2 5 203.0.113.1/24
+check "and at B" egre_up "$hostB" eg 198.18.0.2 192.0.2.1 5 203.0.113.2/24
 check "ping through the tunnel" \
 	wait_for 20 ip netns exec "$hostA" ping -c 1 -W 1 203.0.113.2
 
