@@ -78,7 +78,12 @@ for tool in trellisd ip-batch; do
 	fi
 done
 
-scaled=$(awk -F, 'NR > 1 && $17 == 1 && $11 > 0 { n++ } END { print n + 0 }' "$out/scaling.csv" 2>/dev/null)
+# Rows whose run was accepted, with an aggregate and the generator's rate.
+scaled=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i
+		if (!("accepted" in col && "aggregate_pps" in col && "generator_pps" in col)) exit
+		next }
+	$col["accepted"] == 1 && $col["aggregate_pps"] > 0 && $col["generator_pps"] > 0 { n++ }
+	END { print n + 0 }' "$out/scaling.csv" 2>/dev/null)
 if [ "${scaled:-0}" -gt 0 ]; then
 	ok "bench quick: scaling runs produce rates"
 else
