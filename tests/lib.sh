@@ -19,6 +19,9 @@
 #                              with an address on each end if given
 #   egre_up NS NAME LOCAL REMOTE KEY ADDR
 #                              an egre tunnel with an address, up
+#   ethtool_stat NS DEV NAME   one of DEV's ethtool -S statistics
+#   check_grew "name" BEFORE AFTER
+#                              [ OK ] if the counter went up
 #   insmod_built egre|shortbridge
 #                              (re)load the module from this build tree
 #   wait_for SECONDS CMD...    poll CMD until it succeeds (no fixed sleeps)
@@ -160,6 +163,22 @@ egre_up()
 {
 	ip netns exec "$1" "$TRELLISD" egre add "$2" local "$3" remote "$4" key "$5" &&
 		ip -n "$1" addr add "$6" dev "$2" && ip -n "$1" link set "$2" up
+}
+
+# ethtool_stat NS DEV NAME: the value of one of DEV's ethtool statistics.
+ethtool_stat()
+{
+	ip netns exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2 }'
+}
+
+# check_grew "name" BEFORE AFTER: [ OK ] if a counter went up.
+check_grew()
+{
+	if [ "${3:-0}" -gt "${2:-0}" ]; then
+		ok "$1 ($2 -> $3)"
+	else
+		fail "$1" "counter $2 -> $3"
+	fi
 }
 
 insmod_built()
