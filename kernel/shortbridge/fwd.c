@@ -6,6 +6,7 @@
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/sch_generic.h>
 
 #include "shortbridge.h"
 
@@ -50,6 +51,45 @@ static bool sbr_fits(const struct net_device *out, const struct sk_buff *skb)
 }
 
 /*
+ * The way out is a veth whose transmit side nothing watches: no qdisc, no
+ * tc or netfilter egress hook, no packet tap.  All veth would do is put the
+ * frame in its peer's backlog, to be received there on a later pass of the
+ * softirq.  The frame is received there now instead, as bpf_redirect_peer()
+ * does it: skb->dev becomes the peer and the rx handler asks the core for
+ * another round.  Not when the peer receives through its own NAPI (XDP or
+ * GRO on it), nor when the peer has an rx handler: each round must end in
+ * the protocol stack, or a ring of joins would spin here for ever.
+ * Returns the peer, or NULL to transmit as usual.
+ */
+static struct net_device *sbr_direct_dev(const struct sbr_port *port,
+					 struct net_device *out)
+{
+	struct net_device *peer;
+	unsigned int i;
+
+	if (!port->peer_is_veth || dev_nit_active(out))
+		return NULL;
+#ifdef CONFIG_NET_CLS_ACT
+	if (rcu_access_pointer(out->miniq_egress))
+		return NULL;
+#endif
+#ifdef CONFIG_NETFILTER_EGRESS
+	if (rcu_access_pointer(out->nf_hooks_egress))
+		return NULL;
+#endif
+	for (i = 0; i < out->real_num_tx_queues; i++)
+		if (rcu_dereference(netdev_get_tx_queue(out, i)->qdisc)->enqueue)
+			return NULL;
+
+	peer = out->netdev_ops->ndo_get_peer_dev(out);
+	if (!peer || rcu_access_pointer(peer->rx_handler) ||
+	    READ_ONCE(peer->wanted_features) & NETIF_F_GRO ||
+	    dev_xdp_prog_count(peer))
+		return NULL;
+	return peer;
+}
+
+/*
  * Called by __netif_receive_skb_core() under rcu_read_lock(), with skb->data
  * just past the Ethernet header.  The rx handler is registered before the
  * peer pointer is set and unregistered (with synchronize_net()) only after
@@ -58,8 +98,9 @@ static bool sbr_fits(const struct net_device *out, const struct sk_buff *skb)
 rx_handler_result_t sbr_handle_frame(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
+	struct net_device *out, *direct;
 	struct sbr_pcpu_stats *s;
-	struct net_device *out;
+	rx_handler_result_t res;
 	struct sbr_port *port;
 	unsigned int len;
 	int ret;
@@ -97,18 +138,33 @@ rx_handler_result_t sbr_handle_frame(struct sk_buff **pskb)
 	skb->dev = out;
 	len = skb->len;
 
-	ret = dev_queue_xmit(skb);
-	if (unlikely(net_xmit_eval(ret))) {
-		sbr_count_drop(port, SBR_DROP_XMIT);
-		return RX_HANDLER_CONSUMED;
+	direct = sbr_direct_dev(port, out);
+	if (direct) {
+		/* What veth_xmit() does, short of queueing. */
+		if (unlikely(__dev_forward_skb(direct, skb))) {
+			sbr_count_drop(port, SBR_DROP_XMIT);
+			return RX_HANDLER_CONSUMED;
+		}
+		dev_sw_netstats_tx_add(out, 1, len);
+		*pskb = skb;
+		res = RX_HANDLER_ANOTHER;
+	} else {
+		ret = dev_queue_xmit(skb);
+		if (unlikely(net_xmit_eval(ret))) {
+			sbr_count_drop(port, SBR_DROP_XMIT);
+			return RX_HANDLER_CONSUMED;
+		}
+		res = RX_HANDLER_CONSUMED;
 	}
 
 	s = this_cpu_ptr(port->stats);
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->packets);
 	u64_stats_add(&s->bytes, len);
+	if (direct)
+		u64_stats_inc(&s->direct);
 	u64_stats_update_end(&s->syncp);
-	return RX_HANDLER_CONSUMED;
+	return res;
 }
 
 void sbr_stats_read(const struct sbr_port *port, struct sbr_stats *sum)
@@ -118,7 +174,7 @@ void sbr_stats_read(const struct sbr_port *port, struct sbr_stats *sum)
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct sbr_pcpu_stats *s = per_cpu_ptr(port->stats, cpu);
-		u64 packets, bytes, drop_mtu, drop_down, drop_xmit;
+		u64 packets, bytes, drop_mtu, drop_down, drop_xmit, direct;
 		unsigned int start;
 
 		do {
@@ -128,6 +184,7 @@ void sbr_stats_read(const struct sbr_port *port, struct sbr_stats *sum)
 			drop_mtu = u64_stats_read(&s->drop_mtu);
 			drop_down = u64_stats_read(&s->drop_down);
 			drop_xmit = u64_stats_read(&s->drop_xmit);
+			direct = u64_stats_read(&s->direct);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 
 		sum->packets += packets;
@@ -135,5 +192,6 @@ void sbr_stats_read(const struct sbr_port *port, struct sbr_stats *sum)
 		sum->drop_mtu += drop_mtu;
 		sum->drop_down += drop_down;
 		sum->drop_xmit += drop_xmit;
+		sum->direct += direct;
 	}
 }

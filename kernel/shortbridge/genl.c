@@ -43,6 +43,8 @@ static int sbr_put_stats(struct sk_buff *skb, int type,
 	    nla_put_u64_64bit(skb, SHORTBRIDGE_STATS_DROP_DOWN, st.drop_down,
 			      SHORTBRIDGE_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, SHORTBRIDGE_STATS_DROP_XMIT, st.drop_xmit,
+			      SHORTBRIDGE_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, SHORTBRIDGE_STATS_DIRECT, st.direct,
 			      SHORTBRIDGE_STATS_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;

@@ -121,6 +121,11 @@ static int sbr_port_attach(struct sbr_port *port)
 	return 0;
 }
 
+static bool sbr_is_veth(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops && !strcmp(dev->rtnl_link_ops->kind, "veth");
+}
+
 int sbr_join_new(struct net_device *a, struct net_device *b, u32 flags,
 		 const struct nlattr *attr_a, const struct nlattr *attr_b,
 		 struct netlink_ext_ack *extack)
@@ -158,6 +163,7 @@ int sbr_join_new(struct net_device *a, struct net_device *b, u32 flags,
 	for (i = 0; i < 2; i++) {
 		join->port[i].dev = dev[i];
 		join->port[i].join = join;
+		join->port[i].peer_is_veth = sbr_is_veth(dev[!i]);
 		join->port[i].stats = netdev_alloc_pcpu_stats(struct sbr_pcpu_stats);
 		if (!join->port[i].stats) {
 			err = -ENOMEM;
@@ -194,11 +200,6 @@ err_free:
 }
 
 /* ----- carrier following ----- */
-
-static bool sbr_is_veth(const struct net_device *dev)
-{
-	return dev->rtnl_link_ops && !strcmp(dev->rtnl_link_ops->kind, "veth");
-}
 
 /*
  * The other end of a veth pair, perhaps in another namespace, or NULL.

@@ -25,6 +25,7 @@ struct sbr_pcpu_stats {
 	u64_stats_t		drop_mtu;
 	u64_stats_t		drop_down;
 	u64_stats_t		drop_xmit;
+	u64_stats_t		direct;
 	struct u64_stats_sync	syncp;
 };
 
@@ -35,6 +36,7 @@ struct sbr_stats {
 	u64 drop_mtu;
 	u64 drop_down;
 	u64 drop_xmit;
+	u64 direct;
 };
 
 struct sbr_port {
@@ -44,6 +46,8 @@ struct sbr_port {
 	struct net_device __rcu		*peer;
 	/* Frames received on this port (A: the A->B direction). */
 	struct sbr_pcpu_stats __percpu	*stats;
+	/* The other port is a veth: frames may go straight to its peer. */
+	bool				peer_is_veth;
 	netdevice_tracker		dev_tracker;
 };
 

@@ -125,7 +125,8 @@ static int sb_stats_cb(const struct nlattr *attr, void *data)
 	struct sb_stats *st = data;
 	int type = mnl_attr_get_type(attr);
 
-	if (type > SHORTBRIDGE_STATS_UNSPEC && type < SHORTBRIDGE_STATS_PAD &&
+	if (type > SHORTBRIDGE_STATS_UNSPEC && type <= SHORTBRIDGE_STATS_MAX &&
+	    type != SHORTBRIDGE_STATS_PAD &&
 	    mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
 		st->v[type] = mnl_attr_get_u64(attr);
 	return MNL_CB_OK;
@@ -159,10 +160,11 @@ static void sb_print_dir(const char *in, const char *out, const struct sb_stats 
 			 const char *flags)
 {
 	printf("%-15s %-15s %12" PRIu64 " %14" PRIu64 " %9" PRIu64 " %9" PRIu64
-	       " %9" PRIu64 "  %s\n", in, out,
+	       " %9" PRIu64 " %12" PRIu64 "  %s\n", in, out,
 	       st->v[SHORTBRIDGE_STATS_PACKETS], st->v[SHORTBRIDGE_STATS_BYTES],
 	       st->v[SHORTBRIDGE_STATS_DROP_MTU], st->v[SHORTBRIDGE_STATS_DROP_DOWN],
-	       st->v[SHORTBRIDGE_STATS_DROP_XMIT], flags);
+	       st->v[SHORTBRIDGE_STATS_DROP_XMIT], st->v[SHORTBRIDGE_STATS_DIRECT],
+	       flags);
 }
 
 static int sb_show_cb(const struct nlmsghdr *nlh, void *data)
@@ -333,8 +335,9 @@ static int sb_show(int argc, char **argv)
 		       idx ? 0 : NLM_F_DUMP);
 	if (idx)
 		mnl_attr_put_u32(nlh, SHORTBRIDGE_A_PORT_A, (uint32_t)idx);
-	printf("%-15s %-15s %12s %14s %9s %9s %9s  %s\n", "IN", "OUT", "PACKETS",
-	       "BYTES", "DROP-MTU", "DROP-DOWN", "DROP-XMIT", "FLAGS");
+	printf("%-15s %-15s %12s %14s %9s %9s %9s %12s  %s\n", "IN", "OUT",
+	       "PACKETS", "BYTES", "DROP-MTU", "DROP-DOWN", "DROP-XMIT", "DIRECT",
+	       "FLAGS");
 	fflush(stdout);
 	err = nl_talk(&sb_nl, nlh, sb_show_cb, NULL);
 	if (err) {

@@ -51,6 +51,11 @@
  *       SHORTBRIDGE_STATS_DROP_MTU   u64  frame longer than the egress MTU
  *       SHORTBRIDGE_STATS_DROP_DOWN  u64  egress port down or no carrier
  *       SHORTBRIDGE_STATS_DROP_XMIT  u64  egress device refused the frame
+ *       SHORTBRIDGE_STATS_DIRECT     u64  of PACKETS, frames whose egress
+ *                                         port is a veth and which went
+ *                                         straight into the receive path
+ *                                         of its peer (no qdisc, egress
+ *                                         hook or packet tap on the port)
  *
  * Bytes count whole Ethernet frames (header included, FCS not).  A frame
  * may exceed the egress MTU by its Ethernet header (and a VLAN tag, which
@@ -101,6 +106,7 @@ enum shortbridge_stats_attr {
 	SHORTBRIDGE_STATS_DROP_DOWN,
 	SHORTBRIDGE_STATS_DROP_XMIT,
 	SHORTBRIDGE_STATS_PAD,
+	SHORTBRIDGE_STATS_DIRECT,
 	__SHORTBRIDGE_STATS_MAX,
 };
 #define SHORTBRIDGE_STATS_MAX (__SHORTBRIDGE_STATS_MAX - 1)
