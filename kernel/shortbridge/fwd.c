@@ -101,6 +101,7 @@ rx_handler_result_t sbr_handle_frame(struct sk_buff **pskb)
 	struct net_device *out, *direct;
 	struct sbr_pcpu_stats *s;
 	rx_handler_result_t res;
+	ktime_t rx_tstamp;
 	struct sbr_port *port;
 	unsigned int len;
 	int ret;
@@ -133,6 +134,7 @@ rx_handler_result_t sbr_handle_frame(struct sk_buff **pskb)
 
 	/* Forwarded, not received: the receive checksum and time stamp mean
 	 * nothing on the way out. */
+	rx_tstamp = skb_tstamp(skb);
 	skb_forward_csum(skb);
 	skb_clear_tstamp(skb);
 	skb->dev = out;
@@ -146,6 +148,10 @@ rx_handler_result_t sbr_handle_frame(struct sk_buff **pskb)
 			return RX_HANDLER_CONSUMED;
 		}
 		dev_sw_netstats_tx_add(out, 1, len);
+		/* netif_rx() would stamp it for the peer, if any socket wants
+		 * time stamps; then it has one from its arrival here. */
+		if (rx_tstamp)
+			skb->tstamp = rx_tstamp;
 		*pskb = skb;
 		res = RX_HANDLER_ANOTHER;
 	} else {
