@@ -12,7 +12,8 @@
 # A DF packet that fits eg (MTU 1458) but not the path is lost once, at
 # mid, which reports MTU 1400 to hostA; egre records it on its route to
 # hostB, and from then on answers DF packets of more than 1400 - 42 = 1358
-# bytes itself with fragmentation-needed, mtu 1358.
+# bytes itself with fragmentation-needed, mtu 1358; IPv6 packets of that
+# size get packet-too-big.
 # timeout: 300
 source "$(dirname "$0")/../lib.sh"
 require_cmd ethtool
@@ -53,3 +54,20 @@ check "a DF packet of 1358 bytes fits the path" \
 	ip netns exec "$hostA" ping -c 1 -W 2 -M do -s 1330 203.0.113.2
 check "a non-DF packet too big for the path is fragmented outside" \
 	ip netns exec "$hostA" ping -c 1 -W 2 -M dont -s 1400 203.0.113.2
+
+# IPv6 inside the tunnel. IPv6 packets are never fragmented on the way,
+# so egre answers one too big for the path (1400 - 42 = 1358 bytes) with
+# packet-too-big and records the MTU on the sender's route (egre_too_big,
+# icmpv6_ndo_send); from then on the sender fragments at the source.
+ip -n "$hostA" addr add 2001:db8:5::1/64 dev eg nodad
+ip -n "$hostB" addr add 2001:db8:5::2/64 dev eg nodad
+check "IPv6 through the tunnel" \
+	wait_for 20 ip netns exec "$hostA" ping -6 -c 1 -W 1 2001:db8:5::2
+big0=$(ethtool_stat "$hostA" eg tx_drop_too_big)
+ip netns exec "$hostA" ping -6 -c 1 -W 1 -s 1400 2001:db8:5::2 >/dev/null 2>&1
+check_output "a 1448-byte IPv6 packet: packet-too-big, the route now says mtu 1358" \
+	"mtu 1358" ip -n "$hostA" -6 route get 2001:db8:5::2
+big1=$(ethtool_stat "$hostA" eg tx_drop_too_big)
+check_grew "... counted in tx_drop_too_big" "$big0" "$big1"
+check "the same ping now passes, fragmented at the source" \
+	ip netns exec "$hostA" ping -6 -c 1 -W 2 -s 1400 2001:db8:5::2
