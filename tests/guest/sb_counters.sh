@@ -19,7 +19,7 @@
 
 . "$(dirname "$0")/../lib.sh"
 
-require_cmd ip jq
+require_cmd ip jq ethtool python3
 insmod_built shortbridge || { fail "load shortbridge.ko" "insmod failed"; exit 1; }
 defer rmmod shortbridge
 if ! modprobe pktgen 2>/dev/null; then
