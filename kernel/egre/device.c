@@ -30,15 +30,22 @@ static int egre_dev_init(struct net_device *dev)
 	struct egre_tunnel *t = netdev_priv(dev);
 	int err;
 
+	t->rx_early = alloc_percpu(unsigned long);
+	if (!t->rx_early)
+		return -ENOMEM;
 	err = dst_cache_init(&t->dst_cache, GFP_KERNEL);
 	if (err)
-		return err;
+		goto err_dst;
 	err = gro_cells_init(&t->gro_cells, dev);
-	if (err) {
-		dst_cache_destroy(&t->dst_cache);
-		return err;
-	}
+	if (err)
+		goto err_gro;
 	return 0;
+
+err_gro:
+	dst_cache_destroy(&t->dst_cache);
+err_dst:
+	free_percpu(t->rx_early);
+	return err;
 }
 
 /* Called once the device is unregistered and no transmitter or receiver
@@ -49,6 +56,7 @@ static void egre_dev_free(struct net_device *dev)
 
 	gro_cells_destroy(&t->gro_cells);
 	dst_cache_destroy(&t->dst_cache);
+	free_percpu(t->rx_early);
 }
 
 static int egre_get_iflink(const struct net_device *dev)
@@ -74,25 +82,31 @@ static void egre_get_drvinfo(struct net_device *dev,
 	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
 }
 
+/* ethtool -S: the drop counters, then the packets received early. */
 static int egre_get_sset_count(struct net_device *dev, int sset)
 {
-	return sset == ETH_SS_STATS ? EGRE_DEV_DROP_MAX : -EOPNOTSUPP;
+	return sset == ETH_SS_STATS ? EGRE_DEV_DROP_MAX + 1 : -EOPNOTSUPP;
 }
 
 static void egre_get_strings(struct net_device *dev, u32 sset, u8 *buf)
 {
-	if (sset == ETH_SS_STATS)
-		memcpy(buf, egre_dev_drop_names, sizeof(egre_dev_drop_names));
+	if (sset != ETH_SS_STATS)
+		return;
+	memcpy(buf, egre_dev_drop_names, sizeof(egre_dev_drop_names));
+	strscpy(buf + sizeof(egre_dev_drop_names), "rx_early", ETH_GSTRING_LEN);
 }
 
 static void egre_get_ethtool_stats(struct net_device *dev,
 				   struct ethtool_stats *stats, u64 *data)
 {
 	struct egre_tunnel *t = netdev_priv(dev);
-	int i;
+	int i, cpu;
 
 	for (i = 0; i < EGRE_DEV_DROP_MAX; i++)
 		data[i] = atomic_long_read(&t->drops[i]);
+	data[i] = 0;
+	for_each_possible_cpu(cpu)
+		data[i] += *per_cpu_ptr(t->rx_early, cpu);
 }
 
 static const struct ethtool_ops egre_ethtool_ops = {
@@ -132,6 +146,7 @@ static void egre_setup(struct net_device *dev)
 	netif_keep_dst(dev);
 	eth_hw_addr_random(dev);
 	INIT_HLIST_NODE(&t->hash);
+	t->early_key = -1;
 }
 
 static const struct nla_policy egre_policy[IFLA_EGRE_MAX + 1] = {
@@ -310,6 +325,8 @@ static int egre_newlink(struct net *src_net, struct net_device *dev,
 	hash_add_rcu(en->tunnels, &t->hash,
 		     egre_hash(t->remote, t->local, t->key));
 	egre_sync_carrier(t, underlay);
+	if (underlay)
+		egre_underlay_hold(underlay);
 	return 0;
 }
 
@@ -364,10 +381,14 @@ static int egre_changelink(struct net_device *dev, struct nlattr *tb[],
 static void egre_dellink(struct net_device *dev, struct list_head *head)
 {
 	struct egre_tunnel *t = netdev_priv(dev);
+	struct net_device *underlay;
 
 	/* Receivers that still see the tunnel finish before the device is
 	 * freed: unregistering waits for an RCU grace period. */
 	hash_del_rcu(&t->hash);
+	underlay = t->link ? __dev_get_by_index(t->net, t->link) : NULL;
+	if (underlay)
+		egre_underlay_release(underlay);
 	unregister_netdevice_queue(dev, head);
 }
 
@@ -451,4 +472,5 @@ void egre_unlink_underlay(struct net_device *underlay)
 		WRITE_ONCE(t->link, 0);
 		dst_cache_reset(&t->dst_cache);
 	}
+	egre_underlay_release(underlay);
 }

@@ -2,7 +2,7 @@
 /*
  * egre: Ethernet-over-GRE tunnel devices.  Shared structures of main.c
  * (module and per-netns state), device.c (net_device and rtnl_link_ops),
- * xmit.c and rcv.c (the packet paths).
+ * xmit.c and rcv.c (the packet paths) and underlay.c (early receive).
  *
  * Locking: tunnels are added to and removed from the per-netns hash table
  * under RTNL; the receive path looks them up under RCU only.  The settings a
@@ -98,6 +98,11 @@ struct egre_tunnel {
 	atomic_t o_seq;			/* next sequence number to send */
 	atomic_t i_seq;			/* next expected; 0 = none seen yet */
 
+	/* Early receive (underlay.c): the route key under which IPv4 last
+	 * delivered this tunnel's packets from its underlay, -1 = none. */
+	long early_key;
+	unsigned long __percpu *rx_early;	/* packets taken early */
+
 	struct dst_cache dst_cache;
 	struct gro_cells gro_cells;
 	atomic_long_t drops[EGRE_DEV_DROP_MAX];
@@ -145,6 +150,13 @@ netdev_features_t egre_features_check(struct sk_buff *skb,
 struct egre_tunnel *egre_lookup(struct egre_net *en, __be32 remote,
 				__be32 local, u32 key);
 int egre_rcv(struct sk_buff *skb);
+rx_handler_result_t egre_rcv_early(struct egre_net *en, struct sk_buff *skb);
 int egre_err(struct sk_buff *skb, u32 info);
+
+/* underlay.c */
+void egre_early_learn(struct egre_tunnel *t, const struct sk_buff *skb);
+bool egre_early_valid(const struct egre_tunnel *t, const struct sk_buff *skb);
+void egre_underlay_hold(struct net_device *underlay);
+void egre_underlay_release(struct net_device *underlay);
 
 #endif /* _EGRE_H */

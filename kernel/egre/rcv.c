@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * egre: receive.  egre owns IP protocol 47, so every GRE packet for this
- * host comes here, under rcu_read_lock() (ip_local_deliver).  Each is
+ * host comes here, under rcu_read_lock() (ip_local_deliver), unless the
+ * early path (underlay.c) took it before IPv4 saw it.  Each is
  * checked, matched to its tunnel by (remote, local, key) in the per-netns
  * hash table without taking a lock, stripped to the inner Ethernet frame
  * and handed to GRO (or, when GRO cannot merge it, straight to the
@@ -94,46 +95,46 @@ static void egre_deliver(struct egre_tunnel *t, struct sk_buff *skb)
 	__this_cpu_write(egre_in_rcv, false);
 }
 
-int egre_rcv(struct sk_buff *skb)
+/* Finds the tunnel of the GRE packet at skb->data (the outer IPv4 header is
+ * at ip_hdr).  Returns NULL with *why set for a packet no tunnel claims;
+ * counting it is left to the caller. */
+static struct egre_tunnel *egre_classify(struct egre_net *en,
+					 struct sk_buff *skb, int *hlen,
+					 enum egre_net_drop *why)
 {
-	struct egre_net *en = egre_pernet(dev_net(skb->dev));
 	const struct gre_base_hdr *greh;
-	enum egre_net_drop net_why;
-	enum egre_dev_drop dev_why;
 	const struct iphdr *iph;
 	struct egre_tunnel *t;
 	__be32 *options;
-	int hlen, nh, err;
 	__be16 flags;
-	u32 cfg;
 
 	if (!pskb_may_pull(skb, sizeof(*greh))) {
-		net_why = EGRE_NET_TRUNCATED;
-		goto drop_net;
+		*why = EGRE_NET_TRUNCATED;
+		return NULL;
 	}
 	greh = (const struct gre_base_hdr *)skb->data;
 	flags = greh->flags;
 	if (flags & GRE_VERSION) {
-		net_why = EGRE_NET_BAD_VERSION;
-		goto drop_net;
+		*why = EGRE_NET_BAD_VERSION;
+		return NULL;
 	}
 	if (flags & EGRE_BAD_FLAGS) {
-		net_why = EGRE_NET_BAD_FLAGS;
-		goto drop_net;
+		*why = EGRE_NET_BAD_FLAGS;
+		return NULL;
 	}
 	if (!(flags & GRE_KEY)) {
-		net_why = EGRE_NET_NO_KEY;
-		goto drop_net;
+		*why = EGRE_NET_NO_KEY;
+		return NULL;
 	}
-	hlen = egre_hdr_len(flags);
-	if (!pskb_may_pull(skb, hlen)) {
-		net_why = EGRE_NET_TRUNCATED;
-		goto drop_net;
+	*hlen = egre_hdr_len(flags);
+	if (!pskb_may_pull(skb, *hlen)) {
+		*why = EGRE_NET_TRUNCATED;
+		return NULL;
 	}
 	greh = (const struct gre_base_hdr *)skb->data;
 	if (greh->protocol != htons(ETH_P_TEB)) {
-		net_why = EGRE_NET_BAD_PROTO;
-		goto drop_net;
+		*why = EGRE_NET_BAD_PROTO;
+		return NULL;
 	}
 
 	options = (__be32 *)(greh + 1);
@@ -141,21 +142,37 @@ int egre_rcv(struct sk_buff *skb)
 		options++;
 	iph = ip_hdr(skb);
 	t = egre_lookup(en, iph->saddr, iph->daddr, ntohl(*options));
-	if (!t) {
-		net_why = EGRE_NET_UNKNOWN_KEY;
-		goto drop_net;
-	}
+	if (!t)
+		*why = EGRE_NET_UNKNOWN_KEY;
+	return t;
+}
+
+/* Checks the GRE header of a packet @t claimed and strips it (hlen bytes at
+ * skb->data) down to the inner Ethernet frame, which is then on @t's
+ * device.  Returns false when the packet was dropped (and counted). */
+static bool egre_decap(struct egre_tunnel *t, struct sk_buff *skb, int hlen)
+{
+	const struct gre_base_hdr *greh;
+	enum egre_dev_drop dev_why;
+	const struct iphdr *iph;
+	__be32 *options;
+	int nh, err;
+	u32 cfg;
+
 	if (unlikely(!netif_running(t->dev))) {
 		egre_dev_drop(t, EGRE_DROP_DOWN);
 		DEV_STATS_INC(t->dev, rx_dropped);
 		kfree_skb(skb);
-		return 0;
+		return false;
 	}
 	cfg = READ_ONCE(t->cfg);
+	greh = (const struct gre_base_hdr *)skb->data;
+	options = (__be32 *)(greh + 1);
 
 	/* A checksum is checked whenever present, and required when the
 	 * tunnel is configured to use them. */
-	if (flags & GRE_CSUM) {
+	if (greh->flags & GRE_CSUM) {
+		options++;
 		if (skb_checksum_simple_validate(skb)) {
 			dev_why = EGRE_DROP_BAD_CSUM;
 			DEV_STATS_INC(t->dev, rx_crc_errors);
@@ -169,7 +186,7 @@ int egre_rcv(struct sk_buff *skb)
 	}
 
 	if (cfg & EGRE_CFG_SEQ) {
-		if (!(flags & GRE_SEQ) ||
+		if (!(greh->flags & GRE_SEQ) ||
 		    !egre_seq_ok(t, ntohl(options[1]))) {
 			dev_why = EGRE_DROP_OUT_OF_SEQ;
 			DEV_STATS_INC(t->dev, rx_fifo_errors);
@@ -203,19 +220,59 @@ int egre_rcv(struct sk_buff *skb)
 	skb->protocol = eth_type_trans(skb, t->dev);
 	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
 	dev_sw_netstats_rx_add(t->dev, skb->len);
-	egre_deliver(t, skb);
-	return 0;
+	return true;
 
-drop_net:
-	egre_net_drop(en, net_why);
-	kfree_skb(skb);
-	return 0;
 drop_dev:
 	egre_dev_drop(t, dev_why);
 drop_err:
 	DEV_STATS_INC(t->dev, rx_errors);
 	kfree_skb(skb);
+	return false;
+}
+
+/* IP protocol 47 handler. */
+int egre_rcv(struct sk_buff *skb)
+{
+	struct egre_net *en = egre_pernet(dev_net(skb->dev));
+	enum egre_net_drop why;
+	struct egre_tunnel *t;
+	int hlen;
+
+	t = egre_classify(en, skb, &hlen, &why);
+	if (!t) {
+		egre_net_drop(en, why);
+		kfree_skb(skb);
+		return 0;
+	}
+	egre_early_learn(t, skb);
+	if (egre_decap(t, skb, hlen))
+		egre_deliver(t, skb);
 	return 0;
+}
+
+/* The early receive path: the underlay's rx_handler (underlay.c) checked
+ * the outer IPv4 header and pulled it, so skb->data is at the GRE header.
+ * Returns PASS, with the skb unchanged past its IPv4 header, when the
+ * packet must go through IPv4 instead. */
+rx_handler_result_t egre_rcv_early(struct egre_net *en, struct sk_buff *skb)
+{
+	enum egre_net_drop why;
+	struct egre_tunnel *t;
+	int hlen;
+
+	t = egre_classify(en, skb, &hlen, &why);
+	if (!t || !egre_early_valid(t, skb))
+		return RX_HANDLER_PASS;
+	this_cpu_inc(*t->rx_early);
+	if (!egre_decap(t, skb, hlen))
+		return RX_HANDLER_CONSUMED;
+	if (egre_gro_helps(skb)) {
+		gro_cells_receive(&t->gro_cells, skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	/* skb->dev is now the tunnel: the core runs its receive next, in the
+	 * same loop, without another trip through the backlog. */
+	return RX_HANDLER_ANOTHER;
 }
 
 /* ICMP about a packet we sent: skb->data is the quoted outer IPv4 header.

@@ -252,7 +252,7 @@ net_build_tunnels()
 			# trellisd has no batch mode: one process per tunnel.
 			ip netns exec "$m" bash -c '
 				while read -r port tun key; do
-					trellisd egre add "$tun" local "$1" remote "$2" key "$key" || exit 1
+					trellisd egre add "$tun" local "$1" remote "$2" key "$key" dev u0 || exit 1
 				done < "$3"' - "${local_ip[$m]}" "${remote_ip[$m]}" "$b/$m.joins" ||
 				{ echo "$m: trellisd egre add failed"; return 1; }
 			;;

@@ -307,8 +307,9 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Reads the egre driver's drop counters with the ethtool ioctl. */
-static void print_drops(const char *name)
+/* Reads the egre driver's counters (drops, early receive) with the ethtool
+ * ioctl. */
+static void print_counters(const char *name)
 {
 	struct ethtool_sset_info *sset = NULL;
 	struct ethtool_gstrings *strings = NULL;
@@ -345,7 +346,7 @@ static void print_drops(const char *name)
 	ifr.ifr_data = (void *)stats;
 	if (ioctl(fd, SIOCETHTOOL, &ifr))
 		goto out;
-	printf("    drops:");
+	printf("    counters:");
 	for (uint32_t i = 0; i < n; i++)
 		printf(" %.*s %" PRIu64, ETH_GSTRING_LEN,
 		       (const char *)strings->data + i * ETH_GSTRING_LEN, (uint64_t)stats->data[i]);
@@ -384,7 +385,7 @@ static int print_link(const struct egre_link *l)
 	printf("    tx: packets %llu bytes %llu errors %llu dropped %llu\n",
 	       (unsigned long long)l->stats.tx_packets, (unsigned long long)l->stats.tx_bytes,
 	       (unsigned long long)l->stats.tx_errors, (unsigned long long)l->stats.tx_dropped);
-	print_drops(l->name);
+	print_counters(l->name);
 	return 0;
 }
 
