@@ -94,18 +94,30 @@ static bool egre_ipv4_input_plain(const struct net *net,
 	return hlist_empty(&raw_v4_hashinfo.ht[raw_hashfunc(net, IPPROTO_GRE)]);
 }
 
+/* Whether the IPv4 header at skb->data could be the start of a packet the
+ * early path takes: peeked without a pull, as the skb may be shared. */
+static bool egre_maybe_early(const struct sk_buff *skb)
+{
+	const struct iphdr *iph;
+	struct iphdr _iph;
+
+	iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
+	return iph && iph->ihl == 5 && iph->version == 4 &&
+	       iph->protocol == IPPROTO_GRE && !ip_is_fragment(iph);
+}
+
 static rx_handler_result_t egre_underlay_rx(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 	struct net *net = dev_net(skb->dev);
+	unsigned int len, rx_len;
 	const struct iphdr *iph;
 	rx_handler_result_t res;
-	unsigned int len;
 	u8 ecn;
 
 	if (skb->protocol != htons(ETH_P_IP) ||
 	    skb->pkt_type != PACKET_HOST || skb_is_gso(skb) ||
-	    !egre_ipv4_input_plain(net, skb))
+	    !egre_maybe_early(skb) || !egre_ipv4_input_plain(net, skb))
 		return RX_HANDLER_PASS;
 
 	skb = skb_share_check(skb, GFP_ATOMIC);
@@ -117,14 +129,13 @@ static rx_handler_result_t egre_underlay_rx(struct sk_buff **pskb)
 	if (!pskb_may_pull(skb, sizeof(*iph)))
 		return RX_HANDLER_PASS;
 	iph = ip_hdr(skb);
-	if (iph->ihl != 5 || iph->version != 4 ||
-	    iph->protocol != IPPROTO_GRE || ip_is_fragment(iph) ||
-	    ip_fast_csum((const u8 *)iph, 5))
+	if (ip_fast_csum((const u8 *)iph, 5))
 		return RX_HANDLER_PASS;
+	rx_len = skb->len;
 	len = ntohs(iph->tot_len);
+	ecn = iph->tos & INET_ECN_MASK;
 	if (len > skb->len || len < sizeof(*iph) || pskb_trim_rcsum(skb, len))
 		return RX_HANDLER_PASS;
-	ecn = ip_hdr(skb)->tos & INET_ECN_MASK;
 
 	/* What ip_rcv_core and ip_local_deliver_finish would do. */
 	if (!skb_sk_is_prefetched(skb))
@@ -137,7 +148,7 @@ static rx_handler_result_t egre_underlay_rx(struct sk_buff **pskb)
 		__skb_push(skb, sizeof(*iph));
 		return res;
 	}
-	__IP_UPD_PO_STATS(net, IPSTATS_MIB_IN, len);
+	__IP_UPD_PO_STATS(net, IPSTATS_MIB_IN, rx_len);
 	__IP_INC_STATS(net, IPSTATS_MIB_NOECTPKTS + ecn);
 	__IP_INC_STATS(net, IPSTATS_MIB_INDELIVERS);
 	return res;

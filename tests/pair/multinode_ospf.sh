@@ -166,6 +166,14 @@ counters_ok() {
 	trellisd status --json "$S" | jq -e '[.[0].peers[].tunnels[] | select(.present and (.operstate == "up" or .operstate == "unknown") and .rx_packets > 0 and .tx_packets > 0)] | length == 2' >/dev/null
 }
 check "$me: status shows both tunnels up, with traffic both ways" counters_ok
+# Each tunnel is bound to eth0, the device the route to the peer leaves
+# by, and so takes its packets early (kernel/egre/underlay.c).
+for k in $want_keys; do
+	tun=tg$(printf %08x "$k")
+	check_output "$me: $tun is bound to eth0" "dev eth0" trellisd egre show "$tun"
+	early=$(ethtool -S "$tun" | awk '$1 == "rx_early:" { print $2 }')
+	check_grew "$me: $tun takes packets from eth0 early" 0 "$early"
+done
 trellisd status "$S"
 
 if [ "$TRELLIS_NODE" = a ]; then

@@ -513,8 +513,8 @@ static int cross_link(struct dep *d, size_t li)
 	char rv[IFNAMSIZ], tun[IFNAMSIZ], br[IFNAMSIZ];
 	struct ldev dev = { .netns_fd = -1, .mtu = link_mtu(d, l), .up = true };
 	struct in_addr local, remote;
+	int err, vidx, tidx, underlay;
 	struct nlmsghdr *nlh;
-	int err, vidx, tidx;
 
 	if (l->kind != LINK_P2P || loc0 == dep_local(d, e1->host))
 		return 0;
@@ -526,6 +526,9 @@ static int cross_link(struct dep *d, size_t li)
 	dev.name = tun;
 	if (rlink_journal(d, tun))
 		return -1;
+	/* An egre tunnel is bound to the device its packets leave and arrive
+	 * by: carrier follows it, and egre receives from it early. */
+	underlay = rtnl_route_oif4(&d->root, remote, local);
 	nlh = nl_msg(&d->root, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	if (d->backend == BACKEND_EGRE) {
 		struct egre_cfg cfg;
@@ -538,6 +541,7 @@ static int cross_link(struct dep *d, size_t li)
 		cfg.local = local;
 		cfg.remote = remote;
 		cfg.key = l->key;
+		cfg.link = underlay > 0 ? underlay : 0;
 		egre_put_linkinfo(nlh, &cfg);
 	} else {
 		rtnl_gretap(nlh, &dev, local, remote, l->key);

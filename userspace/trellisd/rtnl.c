@@ -416,3 +416,46 @@ int rtnl_has_addr4(struct nl *nl, struct in_addr a)
 	err = nl_talk(nl, nlh, addr_cb, &h);
 	return err ? err : h.found;
 }
+
+struct route_oif {
+	int oif;
+	bool unicast;
+};
+
+static int route_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct route_oif *r = data;
+
+	if (mnl_attr_get_type(attr) == RTA_OIF &&
+	    !mnl_attr_validate(attr, MNL_TYPE_U32))
+		r->oif = (int)mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct route_oif *r = data;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	r->unicast = rtm->rtm_type == RTN_UNICAST;
+	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, data);
+	return MNL_CB_OK;
+}
+
+int rtnl_route_oif4(struct nl *nl, struct in_addr dst, struct in_addr src)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETROUTE, 0);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct route_oif r = { 0 };
+	int err;
+
+	rtm->rtm_family = AF_INET;
+	mnl_attr_put(nlh, RTA_DST, 4, &dst);
+	mnl_attr_put(nlh, RTA_SRC, 4, &src);
+	err = nl_talk(nl, nlh, route_cb, &r);
+	if (err)
+		return err;
+	return r.unicast && r.oif > 0 ? r.oif : 0;
+}

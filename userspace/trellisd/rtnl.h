@@ -54,6 +54,9 @@ int rtnl_ifindex(struct nl *nl, const char *name);	/* > 0 or -errno */
 int rtnl_max_ifindex(struct nl *nl);
 /* Does the socket's namespace hold the IPv4 address a? 1, 0 or -errno. */
 int rtnl_has_addr4(struct nl *nl, struct in_addr a);
+/* The device the route from src to dst leaves by: > 0, 0 when there is
+ * no such device (no route, or dst is local), or -errno. */
+int rtnl_route_oif4(struct nl *nl, struct in_addr dst, struct in_addr src);
 /* Flags (IFF_*) and operstate of a device; -errno if absent. */
 int rtnl_link_state(struct nl *nl, const char *name, unsigned int *flags, int *operstate,
 		    uint64_t *rx_packets, uint64_t *tx_packets);
