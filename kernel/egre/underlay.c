@@ -37,20 +37,21 @@
 
 #include "egre.h"
 
-/* What a local delivery from @dev was decided under: the routing
- * generation and the device's rp_filter mode.  -1 when @dev has no IPv4. */
-static long egre_route_key(const struct net_device *dev)
+/* What a local delivery from @dev is decided under: the routing generation
+ * @genid and the device's rp_filter mode.  -1 when @dev has no IPv4. */
+static long egre_route_key(struct net_device *dev, int genid)
 {
 	struct in_device *in_dev = __in_dev_get_rcu(dev);
 
 	if (!in_dev)
 		return -1;
-	return (long)(u32)rt_genid_ipv4(dev_net(dev)) |
-	       (long)IN_DEV_RPFILTER(in_dev) << 32;
+	return (long)(u32)genid | (long)IN_DEV_RPFILTER(in_dev) << 32;
 }
 
 /* IPv4 delivered @skb to @t (egre_rcv): if it came from the underlay @t is
- * bound to, the next ones may skip IPv4 until the routing changes. */
+ * bound to, the next ones may skip IPv4 until the routing changes.  The
+ * generation is the route's own, so a change racing with this packet is
+ * not mistaken for one it was routed under. */
 void egre_early_learn(struct egre_tunnel *t, const struct sk_buff *skb)
 {
 	const struct rtable *rt = skb_rtable(skb);
@@ -59,14 +60,14 @@ void egre_early_learn(struct egre_tunnel *t, const struct sk_buff *skb)
 	if (skb->dev->ifindex != READ_ONCE(t->link) || !rt ||
 	    rt->rt_type != RTN_LOCAL)
 		return;
-	key = egre_route_key(skb->dev);
+	key = egre_route_key(skb->dev, rt->rt_genid);
 	if (READ_ONCE(t->early_key) != key)
 		WRITE_ONCE(t->early_key, key);
 }
 
 bool egre_early_valid(const struct egre_tunnel *t, const struct sk_buff *skb)
 {
-	long key = egre_route_key(skb->dev);
+	long key = egre_route_key(skb->dev, rt_genid_ipv4(dev_net(skb->dev)));
 
 	return key >= 0 && key == READ_ONCE(t->early_key) &&
 	       skb->dev->ifindex == READ_ONCE(t->link);
@@ -74,8 +75,7 @@ bool egre_early_valid(const struct egre_tunnel *t, const struct sk_buff *skb)
 
 /* Whether anything but the route lookup stands between this namespace's
  * IPv4 input and a GRE packet's delivery to egre. */
-static bool egre_ipv4_input_plain(const struct net *net,
-				  const struct sk_buff *skb)
+static bool egre_ipv4_input_plain(struct net *net, struct sk_buff *skb)
 {
 #ifdef CONFIG_NETFILTER
 	if (rcu_access_pointer(net->nf.hooks_ipv4[NF_INET_PRE_ROUTING]) ||
@@ -83,8 +83,7 @@ static bool egre_ipv4_input_plain(const struct net *net,
 		return false;
 #endif
 #ifdef CONFIG_XFRM
-	if (!__xfrm_check_nopolicy((struct net *)net, (struct sk_buff *)skb,
-				   XFRM_POLICY_IN))
+	if (!__xfrm_check_nopolicy(net, skb, XFRM_POLICY_IN))
 		return false;
 #endif
 	if (netif_is_l3_slave(skb->dev))

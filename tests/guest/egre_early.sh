@@ -56,7 +56,15 @@ check "ping through the bound tunnel" wait_for 20 ping_b 203.0.113.2 1
 check "ping through the unbound tunnel" wait_for 20 ping_b 198.18.0.2 1
 
 # IPv4's counters grow by as much for 5 pings taken early as for 5 taken the
-# ordinary way (through the unbound tunnel).
+# ordinary way (through the unbound tunnel).  Permanent neighbour entries
+# keep ARP out of the tunnels; anything else in the background (a timer's
+# packet) is ridden out by measuring up to three times.
+mac_of() { ip -n "$1" -j link show "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
+pin() { ip -n "$1" neigh replace "$2" lladdr "$(mac_of "$3" "$4")" dev "$4" nud permanent; }	# ns addr peer-ns dev
+pin "$hostA" 203.0.113.2 "$hostB" eg7
+pin "$hostB" 203.0.113.1 "$hostA" eg7
+pin "$hostA" 198.18.0.2 "$hostB" eg8
+pin "$hostB" 198.18.0.1 "$hostA" eg8
 ipv4_growth()	# address: InReceives and InDelivers growth over 5 pings
 {
 	local r0 d0
@@ -65,8 +73,11 @@ ipv4_growth()	# address: InReceives and InDelivers growth over 5 pings
 	echo "$(($(snmp IpInReceives) - r0)) $(($(snmp IpInDelivers) - d0))"
 }
 e0=$(early)
-slow=$(ipv4_growth 198.18.0.2)
-fast=$(ipv4_growth 203.0.113.2)
+for try in 1 2 3; do
+	slow=$(ipv4_growth 198.18.0.2)
+	fast=$(ipv4_growth 203.0.113.2)
+	[ -n "$slow" ] && [ "$slow" = "$fast" ] && break
+done
 e1=$(early)
 if [ $((e1 - e0)) -ge 5 ]; then
 	ok "the echo requests were taken early ($e0 -> $e1)"
@@ -74,9 +85,9 @@ else
 	fail "the echo requests were taken early" "rx_early $e0 -> $e1"
 fi
 if [ -n "$slow" ] && [ "$slow" = "$fast" ]; then
-	ok "IPv4 counts early packets as its own (InReceives, InDelivers +$fast)"
+	ok "IPv4 counts early packets as its own (InReceives, InDelivers +$fast; try $try)"
 else
-	fail "IPv4 counts early packets as its own" "ordinary path: +${slow:-?}, early: +${fast:-?}"
+	fail "IPv4 counts early packets as its own" "ordinary path: +${slow:-?}, early: +${fast:-?} (3 tries)"
 fi
 check_output "the unbound tunnel takes nothing early" "0" early eg8
 
@@ -135,8 +146,8 @@ if [ "${n:-0}" -ge 5 ]; then ok "the raw socket received the GRE packets ($n)"; 
 # packets locally, and neither may the early path.
 check "5 pings to relearn" ping_b
 ip -n "$hostB" addr del 192.0.2.2/24 dev ul
-ip -n "$hostB" neigh replace 192.0.2.1 lladdr "$(ip -n "$hostA" -j link show ul | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')" dev ul
-ip -n "$hostA" neigh replace 192.0.2.2 lladdr "$(ip -n "$hostB" -j link show ul | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')" dev ul
+ip -n "$hostB" neigh replace 192.0.2.1 lladdr "$(mac_of "$hostA" ul)" dev ul
+ip -n "$hostA" neigh replace 192.0.2.2 lladdr "$(mac_of "$hostB" ul)" dev ul
 e0=$(early)
 check_fails "no ping passes once B's underlay address is gone" ping_b 203.0.113.2 3
 e1=$(early)
@@ -159,7 +170,7 @@ check "a bound tunnel over a bridge port is created (IPv4 path only)" \
 ip -n "$hostB" link set ul nomaster
 ip -n "$hostB" link del eg7
 check "bound tunnel at B again" bound_up "$hostB" eg7 192.0.2.2 192.0.2.1 7 203.0.113.2/24
-ip -n "$hostA" neigh flush dev eg7	# B's eg7 has a new MAC address
+pin "$hostA" 203.0.113.2 "$hostB" eg7	# B's new eg7 has a new MAC address
 check "ping through the re-created tunnel" wait_for 20 ping_b 203.0.113.2 1
 check "5 more pings" ping_b
 check_grew "the re-created tunnel takes packets early" 0 "$(early)"
