@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The generic netlink family "shortbridge" (include/uapi/linux/shortbridge.h,
- * docs/shortbridge.yaml): NEW, DEL, GET (doit and a per-namespace dump).
+ * docs/shortbridge.yaml): NEW, DEL, GET (doit and a per-namespace dump),
+ * and the "events" multicast group that announces joins made and taken
+ * apart.
  */
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
@@ -23,6 +25,20 @@ static const struct nla_policy sbr_policy[SHORTBRIDGE_A_MAX + 1] = {
 };
 
 static struct genl_family sbr_genl_family;
+
+/* Set under RTNL before the family goes: a join taken apart after that
+ * (at module unload) is not announced, and no event can name a multicast
+ * group the family no longer owns. */
+static bool sbr_genl_closing;
+
+enum sbr_mcgrp {
+	SBR_MCGRP_EVENTS,
+};
+
+static const struct genl_multicast_group sbr_mcgrps[] = {
+	/* Open to all, like GET. */
+	[SBR_MCGRP_EVENTS] = { .name = SHORTBRIDGE_MCGRP_EVENTS },
+};
 
 static int sbr_put_stats(struct sk_buff *skb, int type,
 			 const struct sbr_port *port)
@@ -53,14 +69,13 @@ static int sbr_put_stats(struct sk_buff *skb, int type,
 	return 0;
 }
 
-/* One join as a GET reply or dump entry.  RTNL held. */
+/* One join as a GET reply, dump entry or event (cmd).  RTNL held. */
 static int sbr_fill_join(struct sk_buff *skb, const struct sbr_join *join,
-			 u32 portid, u32 seq, int flags)
+			 u8 cmd, u32 portid, u32 seq, int flags)
 {
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &sbr_genl_family, flags,
-			  SHORTBRIDGE_CMD_GET);
+	hdr = genlmsg_put(skb, portid, seq, &sbr_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, SHORTBRIDGE_A_PORT_A, join->port[0].dev->ifindex) ||
@@ -210,7 +225,8 @@ static int sbr_nl_get(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(join))
 		err = PTR_ERR(join);
 	else
-		err = sbr_fill_join(msg, join, info->snd_portid, info->snd_seq, 0);
+		err = sbr_fill_join(msg, join, SHORTBRIDGE_CMD_GET,
+				    info->snd_portid, info->snd_seq, 0);
 	rtnl_unlock();
 
 	if (err) {
@@ -234,7 +250,8 @@ static int sbr_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			continue;
 		if (n++ < skip)
 			continue;
-		err = sbr_fill_join(skb, join, NETLINK_CB(cb->skb).portid,
+		err = sbr_fill_join(skb, join, SHORTBRIDGE_CMD_GET,
+				    NETLINK_CB(cb->skb).portid,
 				    cb->nlh->nlmsg_seq, NLM_F_MULTI);
 		if (err) {
 			n--;
@@ -250,6 +267,36 @@ static int sbr_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	if (err == -EMSGSIZE && skb->len)
 		return skb->len;
 	return err ? err : skb->len;
+}
+
+/*
+ * Tells the "events" group of the join's namespace that the join was made
+ * (cmd NEW) or is being taken apart (cmd DEL, with its counters).  RTNL
+ * held, so events reach listeners in the order the changes happened; a
+ * message that cannot be allocated is reported to them as ENOBUFS, as
+ * rtnetlink does, so that they know to dump again.
+ */
+void sbr_genl_notify(const struct sbr_join *join, u8 cmd)
+{
+	struct net *net = dev_net(join->port[0].dev);
+	struct sk_buff *msg;
+
+	ASSERT_RTNL();
+	if (sbr_genl_closing ||
+	    !genl_has_listeners(&sbr_genl_family, net, SBR_MCGRP_EVENTS))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		goto err;
+	if (sbr_fill_join(msg, join, cmd, 0, 0, 0)) {
+		nlmsg_free(msg);
+		goto err;
+	}
+	genlmsg_multicast_netns(&sbr_genl_family, net, msg, 0, SBR_MCGRP_EVENTS,
+				GFP_KERNEL);
+	return;
+err:
+	genl_set_err(&sbr_genl_family, net, 0, SBR_MCGRP_EVENTS, -ENOBUFS);
 }
 
 static const struct genl_ops sbr_genl_ops[] = {
@@ -281,6 +328,8 @@ static struct genl_family sbr_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.ops		= sbr_genl_ops,
 	.n_ops		= ARRAY_SIZE(sbr_genl_ops),
+	.mcgrps		= sbr_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(sbr_mcgrps),
 };
 
 int __init sbr_genl_init(void)
@@ -290,5 +339,8 @@ int __init sbr_genl_init(void)
 
 void sbr_genl_exit(void)
 {
+	rtnl_lock();
+	sbr_genl_closing = true;
+	rtnl_unlock();
 	genl_unregister_family(&sbr_genl_family);
 }

@@ -70,7 +70,8 @@ err_notifier:
  * Unloading with joins present.  The order matters:
  * 1. the family goes first, so no request can make a new join (unregistering
  *    waits for requests being handled; a dump in progress holds a module
- *    reference and so prevents the unload altogether);
+ *    reference and so prevents the unload altogether), and no join taken
+ *    apart from then on is announced;
  * 2. every join is taken apart under RTNL: this unregisters our rx handlers,
  *    each with synchronize_net(), so no CPU is in sbr_handle_frame() after;
  *    the notifier is still there and, holding RTNL too, cannot race with us;

@@ -187,6 +187,7 @@ int sbr_join_new(struct net_device *a, struct net_device *b, u32 flags,
 
 	if (flags & SHORTBRIDGE_F_CARRIER_FOLLOW)
 		sbr_carrier_sync(join);
+	sbr_genl_notify(join, SHORTBRIDGE_CMD_NEW);
 	return 0;
 
 err_detach_a:
@@ -291,7 +292,8 @@ static void sbr_carrier_restore(struct net_device *dev)
  * (deleted, or its namespace is dismantled, or it moves to another
  * namespace), and at module unload.
  *
- * The peers are cleared first, so from here on a frame still arriving is
+ * The "events" group hears of it first, with the counters as they are.
+ * The peers are cleared next, so from here on a frame still arriving is
  * counted as "down" and dropped.  netdev_rx_handler_unregister() waits
  * (synchronize_net()) for every receive path that could still see our
  * handler, so when both are unregistered nothing uses the join and no
@@ -305,6 +307,7 @@ void sbr_unjoin(struct sbr_join *join)
 	int i;
 
 	ASSERT_RTNL();
+	sbr_genl_notify(join, SHORTBRIDGE_CMD_DEL);
 	list_del(&join->list);
 	RCU_INIT_POINTER(join->port[0].peer, NULL);
 	RCU_INIT_POINTER(join->port[1].peer, NULL);

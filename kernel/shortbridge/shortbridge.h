@@ -75,5 +75,6 @@ void sbr_stats_read(const struct sbr_port *port, struct sbr_stats *sum);
 /* genl.c */
 int sbr_genl_init(void);
 void sbr_genl_exit(void);
+void sbr_genl_notify(const struct sbr_join *join, u8 cmd);
 
 #endif /* _SHORTBRIDGE_H */

@@ -22,7 +22,7 @@ static const struct command commands[] = {
 	{ "apply",	cmd_apply,	"apply FILE [--node NAME] [--backend egre|gretap|auto]" },
 	{ "logs",	cmd_logs,	"logs SLICE HOST [DAEMON]" },
 	{ "link",	cmd_link,	"link set SLICE HOST:IF DISCIPLINE...|none | link up|down SLICE HOST:IF" },
-	{ "sb", cmd_sb, "sb add DEV DEV [carrier-follow] | del DEV | show [DEV]" },
+	{ "sb", cmd_sb, "sb add DEV DEV [carrier-follow] | del DEV | show [DEV] | monitor" },
 	{ "egre", cmd_egre, "egre add|del|show|set ..." },
 };
 

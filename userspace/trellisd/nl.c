@@ -129,26 +129,73 @@ const char *nl_strerror(struct nl *nl, int err)
 	return msg;
 }
 
+/* What a CTRL_CMD_GETFAMILY reply is searched for: the family's id, and
+ * the id of one of its multicast groups if group is set. */
+struct genl_lookup {
+	const char *group;
+	int id;
+	int group_id;
+};
+
+static void genl_group_scan(const struct nlattr *groups, struct genl_lookup *l)
+{
+	const struct nlattr *grp, *attr;
+
+	mnl_attr_for_each_nested(grp, groups) {
+		const char *name = NULL;
+		int id = -1;
+
+		mnl_attr_for_each_nested(attr, grp) {
+			if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				name = mnl_attr_get_str(attr);
+			else if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_ID &&
+				 mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				id = (int)mnl_attr_get_u32(attr);
+		}
+		if (name && id >= 0 && !strcmp(name, l->group))
+			l->group_id = id;
+	}
+}
+
 static int genl_family_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct genl_lookup *l = data;
 	struct nlattr *attr;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
 		    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
-			*(int *)data = mnl_attr_get_u16(attr);
+			l->id = mnl_attr_get_u16(attr);
+		else if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GROUPS && l->group &&
+			 mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
+			genl_group_scan(attr, l);
 	}
 	return MNL_CB_OK;
 }
 
-int genl_family(struct nl *nl, const char *name)
+static int genl_lookup(struct nl *nl, const char *name, struct genl_lookup *l)
 {
 	struct nlmsghdr *nlh = genl_msg(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
-	int id = -ENOENT, err;
 
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
-	err = nl_talk(nl, nlh, genl_family_cb, &id);
-	return err ? err : id;
+	return nl_talk(nl, nlh, genl_family_cb, l);
+}
+
+int genl_family(struct nl *nl, const char *name)
+{
+	struct genl_lookup l = { .id = -ENOENT };
+	int err = genl_lookup(nl, name, &l);
+
+	return err ? err : l.id;
+}
+
+int genl_group(struct nl *nl, const char *family, const char *group)
+{
+	struct genl_lookup l = { .group = group, .group_id = -ENOENT };
+	int err = genl_lookup(nl, family, &l);
+
+	return err ? err : l.group_id;
 }
 
 void nlb_init(struct nl_batch *b, struct nl *nl)

@@ -39,6 +39,10 @@ struct nlmsghdr *genl_msg(struct nl *nl, uint16_t family, uint8_t cmd, uint16_t 
 /* Resolves a generic netlink family name. Returns its id (> 0) or -errno. */
 int genl_family(struct nl *nl, const char *name);
 
+/* The id of a family's multicast group, or -errno (-ENOENT: no such family
+ * or group). */
+int genl_group(struct nl *nl, const char *family, const char *group);
+
 /*
  * Batches: many requests in one sendmsg(), every ACK collected.  The kernel
  * handles the requests of one batch in order, each with its own ACK, so a

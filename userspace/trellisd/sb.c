@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* trellisd sb: join two devices with shortbridge, take a join apart, show
- * joins and their counters. */
+ * joins and their counters, follow joins as they are made and taken apart. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +22,10 @@ static const char sb_usage[] =
 	"usage: trellisd sb add DEV DEV [carrier-follow] [netns NAME]\n"
 	"       trellisd sb del DEV\n"
 	"       trellisd sb show [DEV]\n"
+	"       trellisd sb monitor\n"
 	"  netns NAME: the second device lives in network namespace NAME\n";
+
+static struct nl sb_nl;	/* the socket of "trellisd sb" */
 
 static int sb_family(struct nl *nl)
 {
@@ -34,12 +37,13 @@ static int sb_family(struct nl *nl)
 	return id;
 }
 
-/* A name for an ifindex in messages: the device's name, or "ifindex N". */
-static const char *sb_ifname(int ifindex, char *buf)
+/* A name for an ifindex: the device's name or, when it has none (it is
+ * gone), unknown formatted with the ifindex. */
+static const char *sb_ifname(int ifindex, const char *unknown, char *buf)
 {
 	if (if_indextoname((unsigned int)ifindex, buf))
 		return buf;
-	snprintf(buf, IF_NAMESIZE, "ifindex %d", ifindex);
+	snprintf(buf, IF_NAMESIZE + 16, unknown, ifindex);
 	return buf;
 }
 
@@ -63,7 +67,7 @@ static void sb_fix_message(struct nl *nl, int ifindex_a, int ifindex_b)
 
 		if (strncmp(p, which[i], n) || (p[n] != ' ' && p[n] != ':'))
 			continue;
-		sb_ifname(i ? ifindex_b : ifindex_a, name);
+		sb_ifname(i ? ifindex_b : ifindex_a, "ifindex %d", name);
 		snprintf(msg, sizeof(msg), "%s%s", name, p + n);
 		snprintf(nl->err, sizeof(nl->err), "%s", msg);
 		return;
@@ -156,9 +160,21 @@ static int sb_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static void sb_print_dir(const char *in, const char *out, const struct sb_stats *st,
-			 const char *flags)
+static void sb_print_header(const char *event)
 {
+	if (event)
+		printf("%-6s", event);
+	printf("%-15s %-15s %12s %14s %9s %9s %9s %12s  %s\n", "IN", "OUT",
+	       "PACKETS", "BYTES", "DROP-MTU", "DROP-DOWN", "DROP-XMIT", "DIRECT",
+	       "FLAGS");
+	fflush(stdout);
+}
+
+static void sb_print_dir(const char *event, const char *in, const char *out,
+			 const struct sb_stats *st, const char *flags)
+{
+	if (event)
+		printf("%-6s", event);
 	printf("%-15s %-15s %12" PRIu64 " %14" PRIu64 " %9" PRIu64 " %9" PRIu64
 	       " %9" PRIu64 " %12" PRIu64 "  %s\n", in, out,
 	       st->v[SHORTBRIDGE_STATS_PACKETS], st->v[SHORTBRIDGE_STATS_BYTES],
@@ -167,7 +183,9 @@ static void sb_print_dir(const char *in, const char *out, const struct sb_stats 
 	       flags);
 }
 
-static int sb_show_cb(const struct nlmsghdr *nlh, void *data)
+/* A join (GET reply or event) as two rows, one per direction; event, if
+ * set, starts each row. */
+static int sb_print_join(const struct nlmsghdr *nlh, const char *event)
 {
 	const struct nlattr *tb[SHORTBRIDGE_A_MAX + 1] = { NULL };
 	char a[IF_NAMESIZE + 16], b[IF_NAMESIZE + 16];
@@ -175,13 +193,13 @@ static int sb_show_cb(const struct nlmsghdr *nlh, void *data)
 	const char *flags = "-";
 	uint32_t f = 0;
 
-	(void)data;
 	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), sb_attr_cb, tb) < 0)
 		return MNL_CB_ERROR;
 	if (!tb[SHORTBRIDGE_A_PORT_A] || !tb[SHORTBRIDGE_A_PORT_B])
 		return MNL_CB_OK;
-	sb_ifname((int)mnl_attr_get_u32(tb[SHORTBRIDGE_A_PORT_A]), a);
-	sb_ifname((int)mnl_attr_get_u32(tb[SHORTBRIDGE_A_PORT_B]), b);
+	/* A port deleted since (a "del" event) shows as ifN, as in iproute2. */
+	sb_ifname((int)mnl_attr_get_u32(tb[SHORTBRIDGE_A_PORT_A]), "if%d", a);
+	sb_ifname((int)mnl_attr_get_u32(tb[SHORTBRIDGE_A_PORT_B]), "if%d", b);
 	if (tb[SHORTBRIDGE_A_FLAGS])
 		f = mnl_attr_get_u32(tb[SHORTBRIDGE_A_FLAGS]);
 	if (f & SHORTBRIDGE_F_CARRIER_FOLLOW)
@@ -190,9 +208,104 @@ static int sb_show_cb(const struct nlmsghdr *nlh, void *data)
 		mnl_attr_parse_nested(tb[SHORTBRIDGE_A_STATS_AB], sb_stats_cb, &ab);
 	if (tb[SHORTBRIDGE_A_STATS_BA])
 		mnl_attr_parse_nested(tb[SHORTBRIDGE_A_STATS_BA], sb_stats_cb, &ba);
-	sb_print_dir(a, b, &ab, flags);
-	sb_print_dir(b, a, &ba, flags);
+	sb_print_dir(event, a, b, &ab, flags);
+	sb_print_dir(event, b, a, &ba, flags);
 	return MNL_CB_OK;
+}
+
+static int sb_show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)data;
+	return sb_print_join(nlh, NULL);
+}
+
+/* ----- monitor ----- */
+
+/* A message on the "events" group, or nlctrl's: 1 once our family is gone. */
+static int sb_event(const struct nlmsghdr *nlh, int family)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*genl)))
+		return 0;
+	if (nlh->nlmsg_type == family) {
+		if (genl->cmd == SHORTBRIDGE_CMD_NEW)
+			sb_print_join(nlh, "new");
+		else if (genl->cmd == SHORTBRIDGE_CMD_DEL)
+			sb_print_join(nlh, "del");
+		return 0;
+	}
+	if (nlh->nlmsg_type != GENL_ID_CTRL || genl->cmd != CTRL_CMD_DELFAMILY)
+		return 0;
+	mnl_attr_for_each(attr, nlh, sizeof(*genl)) {
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_NAME &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0 &&
+		    !strcmp(mnl_attr_get_str(attr), SHORTBRIDGE_GENL_NAME))
+			return 1;
+	}
+	return 0;
+}
+
+static int sb_join_group(int group)
+{
+	return mnl_socket_setsockopt(sb_nl.sock, NETLINK_ADD_MEMBERSHIP, &group,
+				     sizeof(group));
+}
+
+/*
+ * Prints each join made ("new") and taken apart ("del", with its last
+ * counters) in this network namespace, until the module is unloaded.
+ */
+static int sb_monitor(int argc, char **argv)
+{
+	int family, events, ctrl;
+	char buf[NL_BUFSIZE];
+
+	(void)argv;
+	if (argc != 1) {
+		fputs(sb_usage, stderr);
+		return 2;
+	}
+	family = sb_family(&sb_nl);
+	events = genl_group(&sb_nl, SHORTBRIDGE_GENL_NAME, SHORTBRIDGE_MCGRP_EVENTS);
+	ctrl = genl_group(&sb_nl, "nlctrl", "notify");
+	if (family < 0 || events < 0 || ctrl < 0) {
+		int err = family < 0 ? family : events < 0 ? events : ctrl;
+
+		errorf("cannot monitor joins: %s", nl_strerror(&sb_nl, err));
+		return 1;
+	}
+	if (sb_join_group(events) < 0 || sb_join_group(ctrl) < 0) {
+		errorf("cannot monitor joins: %s", strerror(errno));
+		return 1;
+	}
+	sb_print_header("EVENT");
+	for (;;) {
+		ssize_t len = mnl_socket_recvfrom(sb_nl.sock, buf, sizeof(buf));
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		int rest = (int)len;
+
+		if (len < 0 && errno == ENOBUFS) {
+			/* The kernel dropped events (our buffer was full, or
+			 * it could not allocate one): say so, go on. */
+			errorf("events were lost; \"trellisd sb show\" has the joins as they are");
+			continue;
+		}
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len < 0) {
+			errorf("cannot monitor joins: %s", strerror(errno));
+			return 1;
+		}
+		for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest)) {
+			if (sb_event(nlh, family)) {
+				errorf("the shortbridge module was unloaded");
+				return 1;
+			}
+		}
+		fflush(stdout);
+	}
 }
 
 /* ----- the command ----- */
@@ -231,8 +344,6 @@ static int sb_ifindex_in(int fd, const char *name)
 	close(self);
 	return idx;
 }
-
-static struct nl sb_nl;
 
 static int sb_add(int argc, char **argv)
 {
@@ -335,10 +446,7 @@ static int sb_show(int argc, char **argv)
 		       idx ? 0 : NLM_F_DUMP);
 	if (idx)
 		mnl_attr_put_u32(nlh, SHORTBRIDGE_A_PORT_A, (uint32_t)idx);
-	printf("%-15s %-15s %12s %14s %9s %9s %9s %12s  %s\n", "IN", "OUT",
-	       "PACKETS", "BYTES", "DROP-MTU", "DROP-DOWN", "DROP-XMIT", "DIRECT",
-	       "FLAGS");
-	fflush(stdout);
+	sb_print_header(NULL);
 	err = nl_talk(&sb_nl, nlh, sb_show_cb, NULL);
 	if (err) {
 		sb_fix_message(&sb_nl, idx, 0);
@@ -368,6 +476,8 @@ int cmd_sb(int argc, char **argv)
 		ret = sb_del(argc - 1, argv + 1);
 	else if (!strcmp(argv[1], "show"))
 		ret = sb_show(argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "monitor"))
+		ret = sb_monitor(argc - 1, argv + 1);
 	else {
 		fputs(sb_usage, stderr);
 		ret = 2;

@@ -19,7 +19,8 @@ int sb_unjoin(struct nl *nl, int ifindex);
 int sb_join_netns(struct nl *nl, int ifindex_a, int ifindex_b, uint32_t flags,
 		  int netns_fd);
 
-/* trellisd sb add DEV DEV [carrier-follow] [netns NAME] | del DEV | show [DEV] */
+/* trellisd sb add DEV DEV [carrier-follow] [netns NAME] | del DEV | show [DEV]
+ * | monitor */
 int cmd_sb(int argc, char **argv);
 
 #endif

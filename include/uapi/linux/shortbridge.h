@@ -57,6 +57,18 @@
  *                                         of its peer (no qdisc, egress
  *                                         hook or packet tap on the port)
  *
+ * Multicast group SHORTBRIDGE_MCGRP_EVENTS ("events"), open to all: each
+ * join made and each join taken apart is announced in its namespace, with
+ * the attributes of a GET reply:
+ *   SHORTBRIDGE_CMD_NEW   a join was made (counters zero)
+ *   SHORTBRIDGE_CMD_DEL   a join is taken apart: by DEL, or because a port
+ *                         was deleted or moved to another namespace; its
+ *                         counters as they were then.  (Joins taken apart
+ *                         by the module's unload are not announced: the
+ *                         family goes first.)
+ * An event that could not be allocated shows as ENOBUFS on the listener's
+ * socket: dump again to learn the state.
+ *
  * Bytes count whole Ethernet frames (header included, FCS not).  A frame
  * may exceed the egress MTU by its Ethernet header (and a VLAN tag, which
  * the receive path has already taken out of the frame).
@@ -73,6 +85,7 @@
 
 #define SHORTBRIDGE_GENL_NAME		"shortbridge"
 #define SHORTBRIDGE_GENL_VERSION	1
+#define SHORTBRIDGE_MCGRP_EVENTS	"events"
 
 /* Each port's carrier follows the other port's operational state. */
 #define SHORTBRIDGE_F_CARRIER_FOLLOW	(1U << 0)
