@@ -157,6 +157,27 @@ veth_link()
 	ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
 }
 
+# ipv6_off NS: devices created in NS from now on have no IPv6, so no
+# router solicitation, MLD or DAD frame disturbs traffic being counted.
+ipv6_off()
+{
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+}
+
+# mac_of NS DEV: DEV's MAC address.
+mac_of()
+{
+	ip -n "$1" -br link show dev "$2" | awk '{ print $3 }'
+}
+
+# neigh_pin NS DEV ADDR PEER_NS PEER_DEV: a permanent neighbour entry in NS
+# on DEV, ADDR at PEER_DEV's MAC address, so no ARP crosses the link.
+neigh_pin()
+{
+	ip -n "$1" neigh replace "$3" lladdr "$(mac_of "$4" "$5")" dev "$2" nud permanent
+}
+
 # egre_up NS NAME LOCAL REMOTE KEY ADDR: an egre tunnel in NS with the
 # address ADDR (CIDR), up.
 egre_up()

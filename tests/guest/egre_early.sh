@@ -27,9 +27,8 @@ ns_add hostA early-hostA
 ns_add hostB early-hostB
 # No IPv6 chatter (router solicitations, MLD) inside the tunnels: it would
 # add GRE packets to the IPv4 counters compared below.
-for ns in "$hostA" "$hostB"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
+ipv6_off "$hostA"
+ipv6_off "$hostB"
 veth_link "$hostA" ul "$hostB" ul 192.0.2.1/24 192.0.2.2/24
 
 bound_up()	# ns name local remote key addr
@@ -59,12 +58,10 @@ check "ping through the unbound tunnel" wait_for 20 ping_b 198.18.0.2 1
 # ordinary way (through the unbound tunnel).  Permanent neighbour entries
 # keep ARP out of the tunnels; anything else in the background (a timer's
 # packet) is ridden out by measuring up to three times.
-mac_of() { ip -n "$1" -j link show "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
-pin() { ip -n "$1" neigh replace "$2" lladdr "$(mac_of "$3" "$4")" dev "$4" nud permanent; }	# ns addr peer-ns dev
-pin "$hostA" 203.0.113.2 "$hostB" eg7
-pin "$hostB" 203.0.113.1 "$hostA" eg7
-pin "$hostA" 198.18.0.2 "$hostB" eg8
-pin "$hostB" 198.18.0.1 "$hostA" eg8
+neigh_pin "$hostA" eg7 203.0.113.2 "$hostB" eg7
+neigh_pin "$hostB" eg7 203.0.113.1 "$hostA" eg7
+neigh_pin "$hostA" eg8 198.18.0.2 "$hostB" eg8
+neigh_pin "$hostB" eg8 198.18.0.1 "$hostA" eg8
 ipv4_growth()	# address: InReceives and InDelivers growth over 5 pings
 {
 	local r0 d0
@@ -170,7 +167,7 @@ check "a bound tunnel over a bridge port is created (IPv4 path only)" \
 ip -n "$hostB" link set ul nomaster
 ip -n "$hostB" link del eg7
 check "bound tunnel at B again" bound_up "$hostB" eg7 192.0.2.2 192.0.2.1 7 203.0.113.2/24
-pin "$hostA" 203.0.113.2 "$hostB" eg7	# B's new eg7 has a new MAC address
+neigh_pin "$hostA" eg7 203.0.113.2 "$hostB" eg7	# B's new eg7 has a new MAC address
 check "ping through the re-created tunnel" wait_for 20 ping_b 203.0.113.2 1
 check "5 more pings" ping_b
 check_grew "the re-created tunnel takes packets early" 0 "$(early)"

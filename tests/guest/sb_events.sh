@@ -28,22 +28,17 @@ defer rmmod shortbridge
 ns_add h1 sbe-h1
 ns_add h2 sbe-h2
 ns_add sw sbe-sw
+for ns in "$h1" "$h2" "$sw"; do ipv6_off "$ns"; done
 mk_wire() {	# (re)creates h1:v1 -- sw:s1 and h2:v2 -- sw:s2 as needed
-	local h dev i
+	local h i
 	for i in 1 2; do
 		h=h$i
 		ip -n "$sw" link show "s$i" >/dev/null 2>&1 && continue
-		ip link add "v$i" netns "${!h}" type veth peer name "s$i" netns "$sw"
-		for dev in "${!h} v$i" "$sw s$i"; do
-			set -- $dev
-			ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
-			ip -n "$1" link set "$2" up
-		done
+		veth_link "${!h}" "v$i" "$sw" "s$i"
 		ip -n "${!h}" addr add "10.0.0.$i/24" dev "v$i"
 	done
-	mac() { ip -n "$1" -j link show "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
-	ip -n "$h1" neigh replace 10.0.0.2 lladdr "$(mac "$h2" v2)" dev v1 nud permanent
-	ip -n "$h2" neigh replace 10.0.0.1 lladdr "$(mac "$h1" v1)" dev v2 nud permanent
+	neigh_pin "$h1" v1 10.0.0.2 "$h2" v2
+	neigh_pin "$h2" v2 10.0.0.1 "$h1" v1
 }
 mk_wire
 
