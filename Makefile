@@ -2,6 +2,7 @@
 #
 #   make            build both modules and trellisd
 #   make check      host unit tests, then the in-guest tests (scripts/vm)
+#   make check-full the same with soak-length rounds (TRELLIS_FULL=1)
 #   make demo       bring up the demo topology and carry traffic over it
 #   make bench      forwarding-rate benchmarks (scripts/bench)
 #   make install    install the modules (with depmod) and trellisd
@@ -16,7 +17,7 @@ KVER = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
 PREFIX ?= /usr/local
 MODULES = kernel/egre kernel/shortbridge
 
-.PHONY: all modules trellisd check unit demo bench install clean $(MODULES)
+.PHONY: all modules trellisd check check-full unit demo bench install clean $(MODULES)
 
 all: modules trellisd
 
@@ -34,6 +35,9 @@ unit: trellisd
 
 check: all
 	TRELLIS_NO_BUILD=1 tests/run
+
+check-full: all
+	TRELLIS_FULL=1 TRELLIS_NO_BUILD=1 tests/run
 
 demo: all
 	scripts/demo

@@ -120,7 +120,7 @@ gen_ip()	# n dir: dir/root.batch and dir/hN.batch
 
 now() { date +%s.%N; }
 
-rounds=${ROUNDS:-2}
+rounds=${TRELLIS_SCALE_ROUNDS:-2}
 declare -A t_td t_ip
 
 elapsed()	# start end
