@@ -5,10 +5,15 @@
 #                              with the tail of CMD's output as the reason
 #   check_fails "name" CMD...  the same, for a command that must fail
 #   check_output "name" "want" CMD...
-#                              CMD must succeed and print something that
-#                              contains "want" (used for error messages)
+#                              CMD must succeed and print "want" as whole
+#                              words ("0" does not match "10", "Up" not
+#                              "Update")
 #   check_error "name" "message" CMD...
-#                              CMD must fail and say "message" (refusals)
+#                              CMD must fail and say "message" (refusals),
+#                              also matched as whole words
+#   check_value "name" "want" CMD...
+#                              CMD must succeed and print exactly "want"
+#                              (one value: a count, an MTU, a field)
 #   ok / fail "name" "reason" / skip "name" "reason"
 #   defer CMD...               register a cleanup step beside its setup step;
 #                              cleanups run in reverse order at exit
@@ -20,11 +25,25 @@
 #   egre_up NS NAME LOCAL REMOTE KEY ADDR
 #                              an egre tunnel with an address, up
 #   ethtool_stat NS DEV NAME   one of DEV's ethtool -S statistics
+#   link_stat NS DEV NAME...   DEV's /sys/class/net statistics (rx_packets,
+#                              tx_bytes...), one a line, read in one go;
+#                              NS "" is the current namespace
+#   link_attr NS DEV NAME      one of DEV's /sys/class/net attributes (mtu)
+#   ip_some [ip options] OBJECT show ...
+#                              `ip -j' lists at least one object: for the
+#                              filters that exit 0 when nothing matches
+#                              (ip link show DEV up, ip addr show to ADDR)
+#   link_flag NS DEV FLAG      DEV's flags include FLAG (UP, LOWER_UP,
+#                              NO-CARRIER...)
+#   all_answered CMD...        CMD is a ping with -c N: every one of the
+#                              N echo requests must be answered
 #   check_grew "name" BEFORE AFTER
 #                              [ OK ] if the counter went up
 #   insmod_built egre|shortbridge
 #                              (re)load the module from this build tree
-#   wait_for SECONDS CMD...    poll CMD until it succeeds (no fixed sleeps)
+#   wait_for SECONDS CMD...    poll CMD until it succeeds (no fixed sleeps);
+#                              on timeout it says what it waited for and
+#                              shows CMD's last output
 #   require_cmd CMD...         skip the whole script if a tool is missing
 #   take_snapshot / same_as_before
 #                              record everything a slice could leave behind
@@ -88,15 +107,35 @@ check_fails()
 	fi
 }
 
+# Whole words: "want" neither starts nor ends inside a longer word.
+_says()
+{
+	printf '%s\n' "$1" | grep -qwF -- "$2"
+}
+
 check_output()
 {
-	local name=$1 want=$2 out
+	local name=$1 want=$2 out rc=0
 	shift 2
-	out=$("$@" 2>&1)
-	if printf '%s' "$out" | grep -qF -- "$want"; then
+	out=$("$@" 2>&1) || rc=$?
+	if [ "$rc" != 0 ]; then
+		fail "$name" "$(printf '%s\n' "\$ $* (failed with status $rc)" "$out" | tail -n 12)"
+	elif _says "$out" "$want"; then
 		ok "$name"
 	else
-		fail "$name" "$(printf '%s\n' "\$ $*" "expected output containing: $want" "got:" "$out" | tail -n 12)"
+		fail "$name" "$(printf '%s\n' "\$ $*" "expected output containing the words: $want" "got:" "$out" | tail -n 12)"
+	fi
+}
+
+check_value()
+{
+	local name=$1 want=$2 out rc=0
+	shift 2
+	out=$("$@" 2>&1) || rc=$?
+	if [ "$rc" = 0 ] && [ "$out" = "$want" ]; then
+		ok "$name"
+	else
+		fail "$name" "$(printf '%s\n' "\$ $* (status $rc)" "expected exactly: $want" "got:" "$out" | tail -n 12)"
 	fi
 }
 
@@ -106,7 +145,7 @@ check_error()
 	shift 2
 	if out=$("$@" 2>&1); then
 		fail "$name" "$(printf '%s\n' "\$ $* (expected to fail with: $want)" "$out" | tail -n 12)"
-	elif ! printf '%s' "$out" | grep -qF -- "$want"; then
+	elif ! _says "$out" "$want"; then
 		fail "$name" "$(printf '%s\n' "\$ $*" "expected an error containing: $want" "got:" "$out" | tail -n 12)"
 	else
 		ok "$name"
@@ -192,6 +231,61 @@ ethtool_stat()
 	ip netns exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2 }'
 }
 
+# link_stat NS DEV NAME...: DEV's statistics (rx_packets, tx_bytes, ...)
+# from /sys/class/net, one a line, read by a single process ("" for NS: the
+# current namespace).  Prints nothing and fails if DEV is not there.
+link_stat()
+{
+	local ns=$1 dev=$2 n files=()
+	shift 2
+	for n; do files+=("/sys/class/net/$dev/statistics/$n"); done
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" cat "${files[@]}"
+	else
+		cat "${files[@]}"
+	fi
+}
+
+# link_attr NS DEV NAME: one of DEV's /sys/class/net attributes (mtu, ...).
+link_attr()
+{
+	if [ -n "$1" ]; then
+		ip netns exec "$1" cat "/sys/class/net/$2/$3"
+	else
+		cat "/sys/class/net/$2/$3"
+	fi
+}
+
+# ip_some ARGS...: `ip -j ARGS' lists at least one object.  `ip link show
+# DEV up' and `ip addr show ... to ADDR' exit 0 when nothing matches.
+ip_some()
+{
+	local out
+	out=$(ip -j "$@") || return 1
+	jq -e 'length > 0' <<< "$out" >/dev/null || { echo "nothing matches: ip $*"; return 1; }
+}
+
+# link_flag NS DEV FLAG: DEV's flags include FLAG ("" for NS: here).
+link_flag()
+{
+	local out
+	out=$(ip ${1:+-n "$1"} -j link show dev "$2") || return 1
+	jq -e --arg f "$3" '.[0].flags | index($f) != null' <<< "$out" >/dev/null ||
+		{ echo "$2 has no flag $3: $(jq -c '.[0].flags' <<< "$out")"; return 1; }
+}
+
+# all_answered CMD...: CMD runs ping with -c N; every one of the N echo
+# requests must have been answered (ping itself succeeds on one of N).
+all_answered()
+{
+	local out sent got
+	out=$("$@" 2>&1)
+	printf '%s\n' "$out" | tail -n 3
+	read -r sent got < <(printf '%s\n' "$out" |
+		sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) \(packets \)\{0,1\}received.*/\1 \2/p')
+	[ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$got" = "$sent" ]
+}
+
 # check_grew "name" BEFORE AFTER: [ OK ] if a counter went up.
 check_grew()
 {
@@ -217,10 +311,14 @@ insmod_built()
 
 wait_for()
 {
-	local deadline=$((SECONDS + $1))
+	local secs=$1 deadline=$((SECONDS + $1)) out
 	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
+	until out=$("$@" 2>&1); do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			printf '%s\n' "$out" | tail -n 8
+			echo "wait_for: gave up after $secs s waiting for: $*"
+			return 1
+		fi
 		sleep 0.2
 	done
 }
@@ -244,9 +342,9 @@ snapshot()
 	echo "# links"; ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
 	echo "# qdiscs"; tc qdisc show | sed 's/ refcnt [0-9]*//' | sort
 	echo "# namespaces of processes"
-	for p in /proc/[0-9]*; do
-		readlink "$p/ns/net" "$p/ns/mnt" "$p/ns/uts" 2>/dev/null
-	done | sort -u
+	# One find for every process (a readlink each took seconds in TCG).
+	find /proc/[0-9]*/ns/net /proc/[0-9]*/ns/mnt /proc/[0-9]*/ns/uts \
+		-maxdepth 0 -printf '%l\n' 2>/dev/null | sort -u
 	echo "# holder processes"; pgrep -l '^trellis:' | sort
 	echo "# mounts"; awk '{ print $5, $9 }' /proc/self/mountinfo | sort
 	echo "# state"; ls -A /run/trellis 2>/dev/null
