@@ -38,11 +38,12 @@ tun() {	# name key [options]
 check "receiving tunnel eg7 (key 7)" tun eg7 7
 check "receiving tunnel eg9 (key 9, seq)" tun eg9 9 seq
 check "receiving tunnel eg10 (key 10, csum)" tun eg10 10 csum
-wait_for 10 ip netns exec "$hostA" ping -c 1 -W 1 192.0.2.2
+check "the underlay works" wait_for 60 ip netns exec "$hostA" ping -c 1 -W 1 192.0.2.2
 
 # The scapy side runs once (its start-up is slow); for each case it reads
 # every counter before and after, and prints one verdict line:
 #   PASS|FAIL <TAB> case name <TAB> detail
+# after a first line "CASES <TAB> n", and "DONE" when it has run them all.
 verdicts=$(ip netns exec "$hostA" python3 - "$hostB" <<'EOF' 2>&1
 import json, re, subprocess, sys, time
 from scapy.all import GRE, ICMP, IP, Ether, Raw, conf, send
@@ -55,16 +56,22 @@ def sh(*cmd):
     return subprocess.run(["ip", "netns", "exec", hostB] + list(cmd),
                           capture_output=True, text=True, check=True).stdout
 
+# Every counter in one command: the namespace's, then each device's
+# ethtool statistics and rx_packets, after a line naming the device.
+READ = """cat /proc/net/egre
+for d; do
+    echo "device $d"; ethtool -S "$d"
+    echo "rx_packets: $(cat /sys/class/net/$d/statistics/rx_packets)"
+done"""
+
 def counters():
-    c = {}
-    for line in sh("cat", "/proc/net/egre").splitlines():
-        k, v = line.split()
-        c["net:" + k] = int(v)
-    for dev in DEVS:
-        for m in re.finditer(r"^\s*(\w+):\s*(\d+)$", sh("ethtool", "-S", dev), re.M):
-            c[dev + ":" + m.group(1)] = int(m.group(2))
-        link = json.loads(sh("ip", "-j", "-s", "link", "show", dev))[0]
-        c[dev + ":rx_packets"] = link["stats64"]["rx"]["packets"]
+    c, prefix = {}, "net:"
+    for line in sh("sh", "-c", READ, "sh", *DEVS).splitlines():
+        f = line.replace(":", " ").split()
+        if len(f) == 2 and f[0] == "device":
+            prefix = f[1] + ":"
+        elif len(f) == 2 and f[1].isdigit():
+            c[prefix + f[0]] = int(f[1])
     return c
 
 mac7 = json.loads(sh("ip", "-j", "link", "show", "eg7"))[0]["address"]
@@ -102,10 +109,13 @@ cases = [
     ("sequence 101 is delivered", [outer / gre(key_present=1, key=9, seqnum_present=1, sequence_number=101) / inner()], "eg9:rx_packets"),
 ]
 
+print("CASES\t%d" % len(cases), flush=True)
 for name, pkts, want in cases:
     before = counters()
     send(pkts, iface="ul")
-    deadline = time.time() + 5
+    # A bound for a loaded machine; a passing case ends as soon as its
+    # counter has grown.
+    deadline = time.time() + 30
     while True:
         after = counters()
         if after.get(want, 0) - before.get(want, 0) >= len(pkts) or time.time() > deadline:
@@ -116,16 +126,24 @@ for name, pkts, want in cases:
     print("%s\t%s\t%s" % ("PASS" if ok else "FAIL", name,
           "%s +%d" % (want, len(pkts)) if ok else "want only %s +%d, got %s" % (want, len(pkts), delta)))
     sys.stdout.flush()
+print("DONE")
 EOF
 )
-n=0
+rc=$?
+n=0 cases=
 while IFS=$'\t' read -r verdict name detail; do
 	case $verdict in
+	CASES) cases=$name ;;
 	PASS) ok "$name: $detail"; n=$((n + 1)) ;;
 	FAIL) fail "$name" "$detail"; n=$((n + 1)) ;;
 	esac
 done <<< "$verdicts"
-[ "$n" -gt 0 ] || fail "scapy crafts and sends the cases" "$verdicts"
+if [ "$rc" = 0 ] && [ -n "$cases" ] && [ "$n" = "$cases" ] && [ "$(tail -n 1 <<< "$verdicts")" = DONE ]; then
+	ok "scapy ran every case ($n of $cases)"
+else
+	fail "scapy ran every case" "exit status $rc, $n verdicts of ${cases:-?} cases; its output ends:
+$(tail -n 8 <<< "$verdicts")"
+fi
 
 echo "drop counters of the namespace (/proc/net/egre):"
 ip netns exec "$hostB" cat /proc/net/egre | sed 's/^/    /'
