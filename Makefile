@@ -50,6 +50,8 @@ install: all
 		$(MAKE) -C $(KDIR) M=$(CURDIR)/$$m INSTALL_MOD_DIR=extra/trellis modules_install || exit 1; \
 	done
 	depmod -a $(KVER)
+	install -d $(DESTDIR)/etc/modules-load.d
+	printf '%s\n' egre shortbridge > $(DESTDIR)/etc/modules-load.d/trellis.conf
 	$(MAKE) -C userspace/trellisd install PREFIX=$(PREFIX)
 
 clean:

@@ -33,6 +33,11 @@ static int egre_dev_init(struct net_device *dev)
 	t->rx_early = alloc_percpu(unsigned long);
 	if (!t->rx_early)
 		return -ENOMEM;
+	t->drops = alloc_percpu(struct egre_dev_drops);
+	if (!t->drops) {
+		err = -ENOMEM;
+		goto err_drops;
+	}
 	err = dst_cache_init(&t->dst_cache, GFP_KERNEL);
 	if (err)
 		goto err_dst;
@@ -44,6 +49,8 @@ static int egre_dev_init(struct net_device *dev)
 err_gro:
 	dst_cache_destroy(&t->dst_cache);
 err_dst:
+	free_percpu(t->drops);
+err_drops:
 	free_percpu(t->rx_early);
 	return err;
 }
@@ -56,6 +63,7 @@ static void egre_dev_free(struct net_device *dev)
 
 	gro_cells_destroy(&t->gro_cells);
 	dst_cache_destroy(&t->dst_cache);
+	free_percpu(t->drops);
 	free_percpu(t->rx_early);
 }
 
@@ -102,11 +110,12 @@ static void egre_get_ethtool_stats(struct net_device *dev,
 	struct egre_tunnel *t = netdev_priv(dev);
 	int i, cpu;
 
-	for (i = 0; i < EGRE_DEV_DROP_MAX; i++)
-		data[i] = atomic_long_read(&t->drops[i]);
-	data[i] = 0;
-	for_each_possible_cpu(cpu)
+	memset(data, 0, (EGRE_DEV_DROP_MAX + 1) * sizeof(*data));
+	for_each_possible_cpu(cpu) {
+		for (i = 0; i < EGRE_DEV_DROP_MAX; i++)
+			data[i] += per_cpu_ptr(t->drops, cpu)->n[i];
 		data[i] += *per_cpu_ptr(t->rx_early, cpu);
+	}
 }
 
 static const struct ethtool_ops egre_ethtool_ops = {
@@ -149,9 +158,13 @@ static void egre_setup(struct net_device *dev)
 	t->early_key = -1;
 }
 
+/* rtnetlink parses link data with the deprecated (liberal) parser:
+ * strict_start_type makes it refuse attributes of the wrong length, and
+ * egre_validate refuses the attribute types it does not know. */
 static const struct nla_policy egre_policy[IFLA_EGRE_MAX + 1] = {
-	[IFLA_EGRE_LOCAL]	= { .type = NLA_U32 },
-	[IFLA_EGRE_REMOTE]	= { .type = NLA_U32 },
+	[0]			= { .strict_start_type = IFLA_EGRE_LOCAL },
+	[IFLA_EGRE_LOCAL]	= { .type = NLA_BE32 },
+	[IFLA_EGRE_REMOTE]	= { .type = NLA_BE32 },
 	[IFLA_EGRE_KEY]		= { .type = NLA_U32 },
 	[IFLA_EGRE_LINK]	= { .type = NLA_U32 },
 	[IFLA_EGRE_TTL]		= { .type = NLA_U8 },
@@ -171,8 +184,20 @@ static bool egre_addr_ok(__be32 addr)
 static int egre_validate(struct nlattr *tb[], struct nlattr *data[],
 			 struct netlink_ext_ack *extack)
 {
+	const struct nlattr *info;
+	int err;
+
 	if (!data)
 		return 0;
+	info = tb[IFLA_LINKINFO] ?
+	       nla_find_nested(tb[IFLA_LINKINFO], IFLA_INFO_DATA) : NULL;
+	if (info) {
+		/* Sets its own message: unknown type, bad length, ... */
+		err = nla_validate_nested(info, IFLA_EGRE_MAX, egre_policy,
+					  extack);
+		if (err)
+			return err;
+	}
 	if (data[IFLA_EGRE_LOCAL] &&
 	    !egre_addr_ok(nla_get_in_addr(data[IFLA_EGRE_LOCAL]))) {
 		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_EGRE_LOCAL],
@@ -313,6 +338,13 @@ static int egre_newlink(struct net *src_net, struct net_device *dev,
 					    "underlay device does not exist");
 			return -ENODEV;
 		}
+		/* Its state and deletion are not followed (egre's own
+		 * events are ignored), and GRE in GRE gains nothing. */
+		if (underlay->rtnl_link_ops == &egre_link_ops) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_EGRE_LINK],
+					    "underlay cannot be an egre device");
+			return -EINVAL;
+		}
 	}
 
 	if (!tb[IFLA_MTU])
@@ -371,7 +403,7 @@ static int egre_changelink(struct net_device *dev, struct nlattr *tb[],
 	}
 
 	if ((cfg & EGRE_CFG_SEQ) && !(t->cfg & EGRE_CFG_SEQ))
-		atomic_set(&t->i_seq, 0);
+		atomic64_set(&t->i_seq, 0);
 	WRITE_ONCE(t->cfg, cfg);
 	/* The TOS is part of the cached route's key. */
 	dst_cache_reset(&t->dst_cache);

@@ -82,6 +82,19 @@ static inline int egre_encap_len(u32 cfg)
 
 #define EGRE_MAX_ENCAP_LEN	(sizeof(struct iphdr) + 16 + ETH_HLEN)
 
+/* Drop counters are per CPU: a flood of bad packets received on several
+ * CPUs would otherwise bounce one cache line between them. */
+struct egre_dev_drops {
+	unsigned long n[EGRE_DEV_DROP_MAX];
+};
+
+struct egre_net_drops {
+	unsigned long n[EGRE_NET_DROP_MAX];
+};
+
+/* egre_tunnel.i_seq: a sequence number has been received. */
+#define EGRE_SEQ_SEEN	BIT_ULL(32)
+
 struct egre_tunnel {
 	struct hlist_node hash;		/* egre_net.tunnels; RTNL, RCU readers */
 	struct net_device *dev;
@@ -96,7 +109,8 @@ struct egre_tunnel {
 	u32 cfg;			/* EGRE_CFG_*; READ_ONCE/WRITE_ONCE */
 
 	atomic_t o_seq;			/* next sequence number to send */
-	atomic_t i_seq;			/* next expected; 0 = none seen yet */
+	atomic64_t i_seq;		/* EGRE_SEQ_SEEN | next expected, or 0
+					 * while none has been seen */
 
 	/* Early receive (underlay.c): the route key under which IPv4 last
 	 * delivered this tunnel's packets from its underlay, -1 = none. */
@@ -105,14 +119,14 @@ struct egre_tunnel {
 
 	struct dst_cache dst_cache;
 	struct gro_cells gro_cells;
-	atomic_long_t drops[EGRE_DEV_DROP_MAX];
+	struct egre_dev_drops __percpu *drops;
 };
 
 #define EGRE_HASH_BITS 8
 
 struct egre_net {
 	DECLARE_HASHTABLE(tunnels, EGRE_HASH_BITS);
-	atomic_long_t drops[EGRE_NET_DROP_MAX];
+	struct egre_net_drops __percpu *drops;
 };
 
 extern unsigned int egre_net_id;
@@ -124,12 +138,12 @@ static inline struct egre_net *egre_pernet(const struct net *net)
 
 static inline void egre_dev_drop(struct egre_tunnel *t, enum egre_dev_drop why)
 {
-	atomic_long_inc(&t->drops[why]);
+	this_cpu_inc(t->drops->n[why]);
 }
 
 static inline void egre_net_drop(struct egre_net *en, enum egre_net_drop why)
 {
-	atomic_long_inc(&en->drops[why]);
+	this_cpu_inc(en->drops->n[why]);
 }
 
 /* main.c */

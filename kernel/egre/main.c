@@ -37,11 +37,14 @@ u32 egre_hash(__be32 remote, __be32 local, u32 key)
 static int egre_proc_show(struct seq_file *seq, void *v)
 {
 	struct egre_net *en = egre_pernet(seq_file_single_net(seq));
-	int i;
+	unsigned long sum[EGRE_NET_DROP_MAX] = {};
+	int i, cpu;
 
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < EGRE_NET_DROP_MAX; i++)
+			sum[i] += per_cpu_ptr(en->drops, cpu)->n[i];
 	for (i = 0; i < EGRE_NET_DROP_MAX; i++)
-		seq_printf(seq, "%s %lu\n", egre_net_drop_names[i],
-			   atomic_long_read(&en->drops[i]));
+		seq_printf(seq, "%s %lu\n", egre_net_drop_names[i], sum[i]);
 	return 0;
 }
 
@@ -50,16 +53,31 @@ static int __net_init egre_net_init(struct net *net)
 	struct egre_net *en = egre_pernet(net);
 
 	hash_init(en->tunnels);
-	if (!proc_create_net_single("egre", 0444, net->proc_net,
-				    egre_proc_show, NULL))
+	en->drops = alloc_percpu(struct egre_net_drops);
+	if (!en->drops)
 		return -ENOMEM;
+	if (!proc_create_net_single("egre", 0444, net->proc_net,
+				    egre_proc_show, NULL)) {
+		free_percpu(en->drops);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
+/* A subsystem's exit runs after every device of the namespace is gone
+ * (default_device_exit_batch), so no receiver can still count a drop. */
 static void __net_exit egre_net_exit(struct net *net)
 {
 	remove_proc_entry("egre", net->proc_net);
+	free_percpu(egre_pernet(net)->drops);
 }
+
+static struct pernet_operations egre_net_ops = {
+	.init		= egre_net_init,
+	.exit		= egre_net_exit,
+	.id		= &egre_net_id,
+	.size		= sizeof(struct egre_net),
+};
 
 /* Runs before the core's default_device_exit_batch, so the tunnels are gone
  * before anything they use (underlay devices, routes) is torn down. */
@@ -79,12 +97,8 @@ static void __net_exit egre_net_exit_batch(struct list_head *net_list)
 	rtnl_unlock();
 }
 
-static struct pernet_operations egre_net_ops = {
-	.init		= egre_net_init,
-	.exit		= egre_net_exit,
+static struct pernet_operations egre_net_dev_ops = {
 	.exit_batch	= egre_net_exit_batch,
-	.id		= &egre_net_id,
-	.size		= sizeof(struct egre_net),
 };
 
 /* Follow the underlay named by IFLA_EGRE_LINK: carrier follows its state,
@@ -122,9 +136,13 @@ static int __init egre_init(void)
 
 	get_random_bytes(&egre_hash_seed, sizeof(egre_hash_seed));
 
-	err = register_pernet_device(&egre_net_ops);
+	err = register_pernet_subsys(&egre_net_ops);
 	if (err)
 		goto err_pernet;
+
+	err = register_pernet_device(&egre_net_dev_ops);
+	if (err)
+		goto err_pernet_dev;
 
 	err = register_netdevice_notifier(&egre_notifier);
 	if (err)
@@ -152,7 +170,9 @@ err_protocol:
 err_link:
 	unregister_netdevice_notifier(&egre_notifier);
 err_notifier:
-	unregister_pernet_device(&egre_net_ops);
+	unregister_pernet_device(&egre_net_dev_ops);
+err_pernet_dev:
+	unregister_pernet_subsys(&egre_net_ops);
 err_pernet:
 	return err;
 }
@@ -166,7 +186,8 @@ static void __exit egre_exit(void)
 	 * waits for its transmitters and its GRO cells to finish. */
 	rtnl_link_unregister(&egre_link_ops);
 	unregister_netdevice_notifier(&egre_notifier);
-	unregister_pernet_device(&egre_net_ops);
+	unregister_pernet_device(&egre_net_dev_ops);
+	unregister_pernet_subsys(&egre_net_ops);
 	/* dst_cache and device frees may still be queued behind RCU. */
 	rcu_barrier();
 }
@@ -176,4 +197,6 @@ module_exit(egre_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Ethernet over GRE tunnel devices");
 MODULE_AUTHOR("Trellis");
-MODULE_ALIAS_RTNL_LINK(EGRE_KIND);
+/* No MODULE_ALIAS_RTNL_LINK: root of any user namespace could then load
+ * egre, which takes IP protocol 47 from every namespace.  Loading it is the
+ * administrator's decision (modprobe, /etc/modules-load.d). */

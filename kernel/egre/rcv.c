@@ -44,15 +44,18 @@ static int egre_hdr_len(__be16 flags)
 }
 
 /* Sequence numbers (RFC 2890): accept only numbers after the last one
- * accepted.  Several CPUs may receive for one tunnel, hence the cmpxchg. */
+ * accepted.  Several CPUs may receive for one tunnel, hence the cmpxchg.
+ * "Nothing seen yet" is a bit of its own, so no number (0xffffffff's
+ * successor included) can stand for it. */
 static bool egre_seq_ok(struct egre_tunnel *t, u32 seq)
 {
-	int next = atomic_read(&t->i_seq);
+	s64 next = atomic64_read(&t->i_seq);
 
 	do {
-		if (next && (s32)(seq - (u32)next) < 0)
+		if ((next & EGRE_SEQ_SEEN) && (s32)(seq - (u32)next) < 0)
 			return false;
-	} while (!atomic_try_cmpxchg(&t->i_seq, &next, (int)(seq + 1)));
+	} while (!atomic64_try_cmpxchg(&t->i_seq, &next,
+				       EGRE_SEQ_SEEN | (u32)(seq + 1)));
 	return true;
 }
 

@@ -12,12 +12,29 @@
  *  - no netfilter hook at IPv4 PRE_ROUTING or LOCAL_IN in the namespace,
  *    no IPsec policy or state on the packet, no raw socket that could be
  *    bound to GRE, no L3 master (VRF) above the underlay;
+ *  - no packet socket in the namespace: one listening for IPv4 (bound to
+ *    the underlay or not) must see the outer packet, one bound to the
+ *    underlay must not see the inner frame (the core delivers the frame
+ *    of RX_HANDLER_ANOTHER to orig_dev's listeners), and af_packet does
+ *    not say what its sockets listen for; nor any other protocol handler
+ *    bound to the underlay itself;
+ *  - no custom FIB rule (fib_has_custom_rules): a rule can select on the
+ *    mark (which tc ingress may set before the rx_handler), the TOS,
+ *    ports or anything else, and with src_valid_mark the reverse-path
+ *    check looks the mark up too.  Without custom rules, the local and
+ *    main tables decide on the addresses (fixed for a tunnel), the TOS
+ *    (part of what is learnt) and the input device;
+ *  - no route already on the skb (tc or BPF may attach one), no VLAN tag
+ *    left on it (a tag for a VLAN the machine is not on: the core marks
+ *    the frame PACKET_OTHERHOST after the rx_handler and IPv4 drops it);
  *  - an unfragmented IPv4 packet without options, with a good header
  *    checksum;
  *  - and IPv4 itself has delivered this tunnel's packets from this device
- *    locally, under the routing generation (rt_genid, which every route,
- *    rule, address and device change bumps: it is what invalidates the
- *    kernel's own cached routes) and rp_filter setting still in force.
+ *    to ip_local_deliver through a plain local route (no lightweight
+ *    tunnel), with this TOS, under the routing generation (rt_genid, which
+ *    every route, rule, address and device change bumps: it is what
+ *    invalidates the kernel's own cached routes) and rp_filter setting
+ *    still in force.
  *
  * Everything else, including the first packet after any routing change,
  * takes the ordinary path, which learns the route again.  The early path
@@ -28,6 +45,7 @@
  * already is one, the tunnel works through IPv4 only.
  */
 #include <linux/if_arp.h>
+#include <linux/if_vlan.h>
 #include <linux/inetdevice.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
@@ -38,14 +56,16 @@
 #include "egre.h"
 
 /* What a local delivery from @dev is decided under: the routing generation
- * @genid and the device's rp_filter mode.  -1 when @dev has no IPv4. */
-static long egre_route_key(struct net_device *dev, int genid)
+ * @genid, the TOS bits routing looks at and the device's rp_filter mode.
+ * -1 when @dev has no IPv4. */
+static long egre_route_key(struct net_device *dev, int genid, u8 tos)
 {
 	struct in_device *in_dev = __in_dev_get_rcu(dev);
 
 	if (!in_dev)
 		return -1;
-	return (long)(u32)genid | (long)IN_DEV_RPFILTER(in_dev) << 32;
+	return (long)(u32)genid | (long)(tos & IPTOS_RT_MASK) << 32 |
+	       (long)IN_DEV_RPFILTER(in_dev) << 40;
 }
 
 /* IPv4 delivered @skb to @t (egre_rcv): if it came from the underlay @t is
@@ -58,16 +78,18 @@ void egre_early_learn(struct egre_tunnel *t, const struct sk_buff *skb)
 	long key;
 
 	if (skb->dev->ifindex != READ_ONCE(t->link) || !rt ||
-	    rt->rt_type != RTN_LOCAL)
+	    rt->rt_type != RTN_LOCAL || rt->dst.input != ip_local_deliver ||
+	    rt->dst.lwtstate)
 		return;
-	key = egre_route_key(skb->dev, rt->rt_genid);
+	key = egre_route_key(skb->dev, rt->rt_genid, ip_hdr(skb)->tos);
 	if (READ_ONCE(t->early_key) != key)
 		WRITE_ONCE(t->early_key, key);
 }
 
 bool egre_early_valid(const struct egre_tunnel *t, const struct sk_buff *skb)
 {
-	long key = egre_route_key(skb->dev, rt_genid_ipv4(dev_net(skb->dev)));
+	long key = egre_route_key(skb->dev, rt_genid_ipv4(dev_net(skb->dev)),
+				  ip_hdr(skb)->tos);
 
 	return key >= 0 && key == READ_ONCE(t->early_key) &&
 	       skb->dev->ifindex == READ_ONCE(t->link);
@@ -86,7 +108,17 @@ static bool egre_ipv4_input_plain(struct net *net, struct sk_buff *skb)
 	if (!__xfrm_check_nopolicy(net, skb, XFRM_POLICY_IN))
 		return false;
 #endif
-	if (netif_is_l3_slave(skb->dev))
+	if (netif_is_l3_slave(skb->dev) || skb_dst(skb))
+		return false;
+#ifdef CONFIG_IP_MULTIPLE_TABLES
+	if (READ_ONCE(net->ipv4.fib_has_custom_rules))
+		return false;
+#endif
+#if IS_ENABLED(CONFIG_PACKET)
+	if (!hlist_empty(&net->packet.sklist))
+		return false;
+#endif
+	if (!list_empty(&skb->dev->ptype_specific))
 		return false;
 	/* The bucket is shared with other protocols and namespaces: any
 	 * socket there sends the packet the ordinary way. */
@@ -115,7 +147,8 @@ static rx_handler_result_t egre_underlay_rx(struct sk_buff **pskb)
 	u8 ecn;
 
 	if (skb->protocol != htons(ETH_P_IP) ||
-	    skb->pkt_type != PACKET_HOST || skb_is_gso(skb) ||
+	    skb->pkt_type != PACKET_HOST || skb_vlan_tag_present(skb) ||
+	    skb_is_gso(skb) ||
 	    !egre_maybe_early(skb) || !egre_ipv4_input_plain(net, skb))
 		return RX_HANDLER_PASS;
 

@@ -6,6 +6,7 @@
 #include <linux/etherdevice.h>
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
+#include <linux/if_vlan.h>
 #include <net/dst_metadata.h>
 #include <net/gre.h>
 #include <net/icmp.h>
@@ -24,6 +25,7 @@ netdev_features_t egre_features_check(struct sk_buff *skb,
 {
 	const struct egre_tunnel *t = netdev_priv(dev);
 
+	features = vlan_features_check(skb, features);
 	if (READ_ONCE(t->cfg) & EGRE_CFG_SEQ)
 		features &= ~NETIF_F_GSO_MASK;
 	return features;

@@ -479,6 +479,9 @@ static int egre_add_set(struct nl *nl, int argc, char **argv, bool add)
 		snprintf(nl->err, sizeof(nl->err), "tunnel %s -> %s key %" PRIu32 " already exists",
 			 local, remote, cfg.key);
 	}
+	/* The module is not autoloaded (it takes GRE from the whole machine). */
+	if (err == -EOPNOTSUPP && add)
+		snprintf(nl->err, sizeof(nl->err), "the egre module is not loaded: run modprobe egre as root");
 	if (err) {
 		errorf("cannot %s %s: %s", add ? "create" : "change", name, nl_strerror(nl, err));
 		return 1;
