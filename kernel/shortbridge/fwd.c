@@ -142,12 +142,15 @@ rx_handler_result_t sbr_handle_frame(struct sk_buff **pskb)
 
 	direct = sbr_direct_dev(port, out);
 	if (direct) {
-		/* What veth_xmit() does, short of queueing. */
+		/* What veth_xmit() does, short of queueing and of counting:
+		 * veth's counters are veth's own (their layout changed within
+		 * 6.1), so, as with bpf_redirect_peer(), the port's tx (and
+		 * so its peer's rx) counters do not see the frame; our
+		 * "direct" counter does. */
 		if (unlikely(__dev_forward_skb(direct, skb))) {
 			sbr_count_drop(port, SBR_DROP_XMIT);
 			return RX_HANDLER_CONSUMED;
 		}
-		dev_sw_netstats_tx_add(out, 1, len);
 		/* netif_rx() would stamp it for the peer, if any socket wants
 		 * time stamps; then it has one from its arrival here. */
 		if (rx_tstamp)

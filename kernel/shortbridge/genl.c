@@ -14,14 +14,24 @@
 
 #include "shortbridge.h"
 
-static const struct nla_policy sbr_policy[SHORTBRIDGE_A_MAX + 1] = {
+/* A policy per command: an attribute a command does not take is refused
+ * ("Unsupported attribute"), not ignored. */
+static struct netlink_range_validation sbr_fd_range = {
+	.max	= INT_MAX,
+};
+
+static const struct nla_policy sbr_new_policy[SHORTBRIDGE_A_NETNS_FD + 1] = {
 	[SHORTBRIDGE_A_PORT_A]		= NLA_POLICY_MIN(NLA_U32, 1),
 	[SHORTBRIDGE_A_PORT_B]		= NLA_POLICY_MIN(NLA_U32, 1),
 	[SHORTBRIDGE_A_FLAGS]		=
 		NLA_POLICY_MASK(NLA_U32, SHORTBRIDGE_F_CARRIER_FOLLOW),
-	[SHORTBRIDGE_A_STATS_AB]	= { .type = NLA_REJECT },
-	[SHORTBRIDGE_A_STATS_BA]	= { .type = NLA_REJECT },
-	[SHORTBRIDGE_A_NETNS_FD]	= { .type = NLA_U32 },
+	[SHORTBRIDGE_A_NETNS_FD]	=
+		NLA_POLICY_FULL_RANGE(NLA_U32, &sbr_fd_range),
+};
+
+/* DEL and GET: one port. */
+static const struct nla_policy sbr_port_policy[SHORTBRIDGE_A_PORT_A + 1] = {
+	[SHORTBRIDGE_A_PORT_A]		= NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 static struct genl_family sbr_genl_family;
@@ -113,8 +123,13 @@ static struct sbr_join *sbr_lookup(struct genl_info *info)
 	return join;
 }
 
-/* Refuse a PORT_B namespace other than the socket's. */
-static int sbr_check_netns(struct genl_info *info)
+/*
+ * Refuse a PORT_B namespace other than the socket's.  The caller must be
+ * admin over the namespace it names before it learns anything about it,
+ * whatever we do with it: a root of its own user namespace must not reach
+ * the devices of a namespace it does not own, such as the initial one.
+ */
+static int sbr_check_netns(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[SHORTBRIDGE_A_NETNS_FD];
 	struct net *net;
@@ -128,6 +143,13 @@ static int sbr_check_netns(struct genl_info *info)
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "not a network namespace file descriptor");
 		return PTR_ERR(net);
+	}
+	if (!netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN)) {
+		put_net(net);
+		NL_SET_BAD_ATTR(info->extack, attr);
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "no CAP_NET_ADMIN over the network namespace of NETNS_FD");
+		return -EPERM;
 	}
 	same = net_eq(net, genl_info_net(info));
 	put_net(net);
@@ -161,7 +183,7 @@ static int sbr_nl_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (info->attrs[SHORTBRIDGE_A_FLAGS])
 		flags = nla_get_u32(info->attrs[SHORTBRIDGE_A_FLAGS]);
-	err = sbr_check_netns(info);
+	err = sbr_check_netns(skb, info);
 	if (err)
 		return err;
 
@@ -299,23 +321,36 @@ err:
 	genl_set_err(&sbr_genl_family, net, 0, SBR_MCGRP_EVENTS, -ENOBUFS);
 }
 
+/*
+ * NEW and DEL need CAP_NET_ADMIN over the socket's namespace, both in the
+ * socket opener's and in the sender's credentials (netlink_ns_capable()):
+ * a join is of one namespace, like a bridge, which a user namespace's root
+ * may also make in its own network namespace.  They act on that namespace
+ * only; NETNS_FD, if given, needs the same over its namespace too.
+ */
 static const struct genl_ops sbr_genl_ops[] = {
 	{
-		.cmd	= SHORTBRIDGE_CMD_NEW,
-		.flags	= GENL_UNS_ADMIN_PERM,
-		.doit	= sbr_nl_new,
+		.cmd	 = SHORTBRIDGE_CMD_NEW,
+		.flags	 = GENL_UNS_ADMIN_PERM,
+		.doit	 = sbr_nl_new,
+		.policy	 = sbr_new_policy,
+		.maxattr = ARRAY_SIZE(sbr_new_policy) - 1,
 	},
 	{
-		.cmd	= SHORTBRIDGE_CMD_DEL,
-		.flags	= GENL_UNS_ADMIN_PERM,
-		.doit	= sbr_nl_del,
+		.cmd	 = SHORTBRIDGE_CMD_DEL,
+		.flags	 = GENL_UNS_ADMIN_PERM,
+		.doit	 = sbr_nl_del,
+		.policy	 = sbr_port_policy,
+		.maxattr = ARRAY_SIZE(sbr_port_policy) - 1,
 	},
 	{
 		/* Reading joins and counters is open to all, like
 		 * "ip -s link". */
-		.cmd	= SHORTBRIDGE_CMD_GET,
-		.doit	= sbr_nl_get,
-		.dumpit	= sbr_nl_dump,
+		.cmd	 = SHORTBRIDGE_CMD_GET,
+		.doit	 = sbr_nl_get,
+		.dumpit	 = sbr_nl_dump,
+		.policy	 = sbr_port_policy,
+		.maxattr = ARRAY_SIZE(sbr_port_policy) - 1,
 	},
 };
 
@@ -323,7 +358,6 @@ static struct genl_family sbr_genl_family __ro_after_init = {
 	.name		= SHORTBRIDGE_GENL_NAME,
 	.version	= SHORTBRIDGE_GENL_VERSION,
 	.maxattr	= SHORTBRIDGE_A_MAX,
-	.policy		= sbr_policy,
 	.netnsok	= true,
 	.module		= THIS_MODULE,
 	.ops		= sbr_genl_ops,

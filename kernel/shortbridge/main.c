@@ -94,4 +94,5 @@ module_exit(sbr_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("shortbridge: a two-port software bridge");
 MODULE_AUTHOR("Trellis");
-MODULE_ALIAS_GENL_FAMILY(SHORTBRIDGE_GENL_NAME);
+/* No MODULE_ALIAS_GENL_FAMILY: any user's lookup of the family name would
+ * load us.  Loading is the administrator's decision (modprobe). */

@@ -121,9 +121,77 @@ static int sbr_port_attach(struct sbr_port *port)
 	return 0;
 }
 
+/*
+ * A veth, known by its operations rather than by its name: the peer at the
+ * other end of the pipe is what bpf_redirect_peer() finds through
+ * ndo_get_peer_dev, and in 6.1 veth is the only driver that has one.
+ */
 static bool sbr_is_veth(const struct net_device *dev)
 {
-	return dev->rtnl_link_ops && !strcmp(dev->rtnl_link_ops->kind, "veth");
+	return dev->netdev_ops->ndo_get_peer_dev;
+}
+
+/*
+ * The other end of a veth pair, perhaps in another namespace, or NULL.
+ * ndo_get_peer_dev wants RCU; RTNL then keeps the peer: a pair is taken
+ * apart (both peer pointers cleared) and freed only under RTNL.
+ */
+static struct net_device *sbr_veth_peer(struct net_device *dev)
+{
+	struct net_device *peer;
+
+	if (!sbr_is_veth(dev))
+		return NULL;
+	rcu_read_lock();
+	peer = dev->netdev_ops->ndo_get_peer_dev(dev);
+	rcu_read_unlock();
+	return peer;
+}
+
+/*
+ * Whether joining a and b would close a ring, round which a frame would
+ * circle for ever: what leaves a veth comes back in at the other end of
+ * its pair, so a ring is a chain from b back to a of veth pairs and joins
+ * (b's veth peer, the other port of that device's join, its veth peer...).
+ * Every device is in at most one pair and one join, and neither a nor b is
+ * in a join yet, so walking from b the chain either ends or reaches a: it
+ * cannot go round without a.  The chain may cross namespaces.
+ */
+static bool sbr_closes_ring(struct net_device *a, struct net_device *b)
+{
+	struct net_device *dev = b, *peer;
+	struct sbr_join *join;
+
+	for (;;) {
+		peer = sbr_veth_peer(dev);
+		if (!peer)
+			return false;
+		if (peer == a)
+			return true;
+		join = sbr_join_get_rtnl(peer);
+		if (!join)
+			return false;
+		/* On to the other port of that join. */
+		dev = join->port[join->port[0].dev == peer].dev;
+	}
+}
+
+/* Refuse a join that would send frames round a ring (as br_add_if()
+ * refuses to make a bridge a port of itself). */
+static int sbr_ring_check(struct net_device *a, struct net_device *b,
+			  const struct nlattr *attr_b,
+			  struct netlink_ext_ack *extack)
+{
+	if (!sbr_closes_ring(a, b))
+		return 0;
+	NL_SET_BAD_ATTR(extack, attr_b);
+	if (sbr_veth_peer(b) == a)
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the two devices are the two ends of one veth pair: frames would loop");
+	else
+		NL_SET_ERR_MSG_MOD(extack,
+				   "joining the two devices would close a ring of joins and veth pairs: frames would loop");
+	return -ELOOP;
 }
 
 int sbr_join_new(struct net_device *a, struct net_device *b, u32 flags,
@@ -155,6 +223,9 @@ int sbr_join_new(struct net_device *a, struct net_device *b, u32 flags,
 		if (err)
 			return err;
 	}
+	err = sbr_ring_check(a, b, attr_b, extack);
+	if (err)
+		return err;
 
 	join = kzalloc(sizeof(*join), GFP_KERNEL);
 	if (!join)
@@ -201,25 +272,6 @@ err_free:
 }
 
 /* ----- carrier following ----- */
-
-/*
- * The other end of a veth pair, perhaps in another namespace, or NULL.
- * veth reports its peer's ifindex as iflink and its peer's namespace as
- * link_net; under RTNL the pair cannot come apart while we look.
- */
-static struct net_device *sbr_veth_peer(struct net_device *dev)
-{
-	struct net *net = dev_net(dev);
-	int iflink = dev_get_iflink(dev);
-
-	/* 0: no peer.  (The peer's ifindex is one of its own namespace and
-	 * may well equal ours.) */
-	if (!iflink)
-		return NULL;
-	if (dev->rtnl_link_ops->get_link_net)
-		net = dev->rtnl_link_ops->get_link_net(dev);
-	return __dev_get_by_index(net, iflink);
-}
 
 /*
  * Whether a port is up on its own account, before anything we did to its

@@ -31,9 +31,10 @@ static int sb_family(struct nl *nl)
 {
 	int id = genl_family(nl, SHORTBRIDGE_GENL_NAME);
 
+	/* The kernel no longer loads the module on a family lookup. */
 	if (id == -ENOENT)
 		snprintf(nl->err, sizeof(nl->err),
-			 "the shortbridge module is not loaded");
+			 "the shortbridge module is not loaded: run modprobe shortbridge as root");
 	return id;
 }
 
@@ -268,10 +269,14 @@ static int sb_monitor(int argc, char **argv)
 		return 2;
 	}
 	family = sb_family(&sb_nl);
+	if (family < 0) {
+		errorf("cannot monitor joins: %s", nl_strerror(&sb_nl, family));
+		return 1;
+	}
 	events = genl_group(&sb_nl, SHORTBRIDGE_GENL_NAME, SHORTBRIDGE_MCGRP_EVENTS);
 	ctrl = genl_group(&sb_nl, "nlctrl", "notify");
-	if (family < 0 || events < 0 || ctrl < 0) {
-		int err = family < 0 ? family : events < 0 ? events : ctrl;
+	if (events < 0 || ctrl < 0) {
+		int err = events < 0 ? events : ctrl;
 
 		errorf("cannot monitor joins: %s", nl_strerror(&sb_nl, err));
 		return 1;
