@@ -70,11 +70,11 @@ sb_stat() {
 }
 
 rx() {	# ns dev packets|bytes|dropped
-	ip -n "$1" -s -j link show "$2" | jq ".[0].stats64.rx.$3"
+	link_stat "$1" "$2" "rx_$3"
 }
 
 tx() {	# ns dev packets|bytes
-	ip -n "$1" -s -j link show "$2" | jq ".[0].stats64.tx.$3"
+	link_stat "$1" "$2" "tx_$3"
 }
 
 expect() {	# name got want
@@ -129,11 +129,11 @@ pktgen_send "$h1" v1 5 200 >/dev/null
 expect "5 frames to an administratively down port: drop_down = 5" "$(sb_stat s1 down)" 5
 ip -n "$sw" link set s2 up
 ip -n "$h2" link set v2 down
-wait_for 10 sh -c "ip -n '$sw' link show s2 | grep -q NO-CARRIER"
+wait_for 60 link_flag "$sw" s2 NO-CARRIER
 pktgen_send "$h1" v1 3 200 >/dev/null
 expect "3 more to a port without carrier: drop_down = 8" "$(sb_stat s1 down)" 8
 ip -n "$h2" link set v2 up
-wait_for 10 sh -c "ip -n '$sw' link show s2 | grep -q LOWER_UP"
+wait_for 60 link_flag "$sw" s2 LOWER_UP
 expect "none of them forwarded" "$(sb_stat s1 packets)" $N
 
 # --- the egress device refuses the frame --------------------------------
@@ -171,7 +171,7 @@ ip netns exec "$sw" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.bind((sys.argv[1], 0))
-s.settimeout(20)
+s.settimeout(120)
 print("ready", flush=True)
 n = 0
 try:
@@ -182,7 +182,7 @@ except socket.timeout:
     pass
 print(n, flush=True)' s2 6 > "$tap" &
 tap_pid=$!
-wait_for 20 grep -q ready "$tap"
+wait_for 60 grep -q ready "$tap"
 sent_through "a packet tap on s2" 6
 wait "$tap_pid"
 expect "the tap saw all 6" "$(sed -n 2p "$tap")" 6
@@ -227,6 +227,9 @@ pktgen_send "$h1" v1 10 200 >/dev/null
 expect "nothing in the way again: direct + 10" "$(sb_stat s1 direct)" $((D + 10))
 
 # --- the dump reports the same as the single get -------------------------
-check_output "the dump agrees with the get" \
-	"$(ip netns exec "$sw" "$TRELLISD" sb show s1 | sed -n 2p)" \
-	ip netns exec "$sw" "$TRELLISD" sb show
+get=$(ip netns exec "$sw" "$TRELLISD" sb show s1 | sed -n 2p)
+if [ -z "$get" ]; then
+	fail "the dump agrees with the get" "sb show s1 printed no row"
+else
+	check_output "the dump agrees with the get" "$get" ip netns exec "$sw" "$TRELLISD" sb show
+fi
