@@ -42,7 +42,7 @@ frr_established() {	# host peer
 		jq -e --arg p "$2" '.ipv4Unicast.peers[$p].state == "Established"' >/dev/null
 }
 bird_established() {	# host protocol
-	on "$1" birdc show protocols "$2" | grep -q Established
+	on "$1" birdc show protocols "$2" | grep -qw Established
 }
 frr_bgp_route() {	# host prefix
 	on "$1" vtysh -c "show ip route $2 json" |
@@ -74,8 +74,8 @@ frr_transit() {
 		jq -e '[.paths[].aspath.string] | index("65002 65003") != null' >/dev/null
 }
 check "FRR r1 also learns r3 through BIRD (AS path 65002 65003)" wait_for 60 frr_transit
-check "ping r1 -> r2 loopbacks (FRR to BIRD)" on r1 ping -c 2 -W 2 -I 10.255.0.1 10.255.0.2
-check "ping r2 -> r3 loopbacks (BIRD to FRR)" on r2 ping -c 2 -W 2 -I 10.255.0.2 10.255.0.3
+check "ping r1 -> r2 loopbacks (FRR to BIRD), every reply" all_answered on r1 ping -c 2 -W 2 -I 10.255.0.1 10.255.0.2
+check "ping r2 -> r3 loopbacks (BIRD to FRR), every reply" all_answered on r2 ping -c 2 -W 2 -I 10.255.0.2 10.255.0.3
 
 # Fail r1-r3: r1 reaches r3 through BIRD.
 check "trellisd link down bgp-mixed r1:eth1" trellisd link down "$S" r1:eth1
@@ -84,7 +84,7 @@ via_r2() {
 		jq -e '.["10.255.0.3/32"][] | select(.selected == true) | .nexthops[] | select(.ip == "10.0.12.2")' >/dev/null
 }
 check "r1-r3 down: r1 reaches r3's loopback through BIRD r2" wait_for 60 via_r2
-check "r1-r3 down: ping r1 -> r3 loopbacks" on r1 ping -c 2 -W 2 -I 10.255.0.1 10.255.0.3
+check "r1-r3 down: ping r1 -> r3 loopbacks, every reply" all_answered on r1 ping -c 2 -W 2 -I 10.255.0.1 10.255.0.3
 check "trellisd link up bgp-mixed r1:eth1" trellisd link up "$S" r1:eth1
 direct() { frr_established r1 10.0.13.2; }
 check "r1-r3 back up: the r1-r3 session is Established again" wait_for 60 direct
@@ -103,7 +103,7 @@ else
 	fail "killed bird is restarted and both its sessions come back" "no bird pid for r2 in the status file"
 fi
 
-check_output "trellisd logs SLICE r1 bgpd: bgpd's neighbour changes" "Up" trellisd logs "$S" r1 bgpd
+check_output "trellisd logs SLICE r1 bgpd: bgpd's neighbour changes" "in vrf default Up" trellisd logs "$S" r1 bgpd
 check_output "trellisd logs SLICE r2 bird: BIRD's session states" "r1: State changed to up" trellisd logs "$S" r2 bird
 
 check "trellisd down bgp-mixed" trellisd down "$S"
