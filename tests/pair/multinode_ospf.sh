@@ -22,9 +22,11 @@
 # counters; OSPF converges across the machines; loopback-to-loopback pings
 # cross; a's capture of the wire holds only GRE / Transparent Ethernet
 # bridging with exactly the derived keys, both ways (so b derived the same
-# keys); r2 moves to beta with `apply' on both sides and the pings still
-# cross; a 1542-byte underlay carries a link of MTU 1500; `down' leaves
-# nothing.
+# keys); a's end of the r2-r3 tunnel taken down with `trellisd link down'
+# makes r2 reach r3 round the ring over the other tunnel, and directly again
+# once it is up; r2 moves to beta with `apply' on both sides and the pings
+# still cross; a 1542-byte underlay carries a link of MTU 1500; `down'
+# leaves nothing.
 #
 # The two guests wait for each other at each phase: a side that has passed
 # phase N adds 192.0.2.(100 + 10 N + 1|2)/32 to its eth0, the other pings it.
@@ -92,18 +94,17 @@ nothing_left() {	# prints what is left, fails if anything is
 	left+=$(ip -d link show | grep -E 'egre|gretap|^[0-9]+: t[vgb][0-9a-f]{8}' | tr '\n' ' ')
 	left+=$(ip netns list | tr '\n' ' ')
 	left+=$(ps -eo pid=,comm= | awk '$2 ~ /^(zebra|ospfd|vtysh|trellis-sup|watchfrr)$/' | tr '\n' ' ')
-	local root pid other=""
+	local root other
 	root=$(readlink /proc/1/ns/net)
-	for pid in /proc/[0-9]*; do
-		ns=$(readlink "$pid/ns/net" 2>/dev/null) || continue
-		[ "$ns" = "$root" ] || other+="${pid#/proc/} "
-	done
+	# One find for every process, not a readlink each.
+	other=$(find /proc/[0-9]*/ns/net -maxdepth 0 -printf '%h %l\n' 2>/dev/null |
+		awk -v r="$root" '$2 != r { split($1, p, "/"); printf "%s ", p[3] }')
 	[ -z "$other" ] || left+="processes in other network namespaces: $other"
 	left+=$(grep -E 'trellis|/etc/frr|/run/frr' /proc/self/mounts | tr '\n' ' ')
 	[ -z "$left" ] || { echo "left: $left"; return 1; }
 }
 
-check "$me: the wire is up" wait_for 120 ping -c 1 -W 1 "$TRELLIS_REMOTE"
+check "$me: the wire is up" wait_for 300 ping -c 1 -W 1 "$TRELLIS_REMOTE"
 check "$me: egre loads" insmod_built egre
 check "$me: shortbridge loads" insmod_built shortbridge
 defer rmmod egre
@@ -132,7 +133,7 @@ check "$me: status shows the two tunnels with the derived keys ($want_keys)" sam
 check_output "$me: cross-node links are egre tunnels" "egre" ip -d link show "tg$(printf %08x "$(key_of r2:eth0-r3:eth1)")"
 # The r2-r3 link: its end here, and the address of the far end.
 if [ "$TRELLIS_NODE" = a ]; then near=r2 near_if=eth0 far=10.0.23.2; else near=r3 near_if=eth1 far=10.0.23.1; fi
-check_output "$me: the cross-node link's MTU is 1458 ($near:$near_if)" "mtu 1458" on $near ip link show $near_if
+check_value "$me: the cross-node link's MTU is 1458 ($near:$near_if)" 1458 on $near cat /sys/class/net/$near_if/mtu
 check "$me: the far half answers across the tunnel ($near -> $far)" wait_for 300 on $near ping -c 1 -W 1 $far
 
 # --- 3. OSPF converges across the machines --------------------------------
@@ -156,12 +157,12 @@ fi
 for h in $mine; do
 	n=${h#r}
 	for t in $theirs; do
-		check "$me: ping $h -> $t loopbacks (10.255.0.$n -> 10.255.0.${t#r})" \
-			on "$h" ping -c 3 -i 0.3 -W 2 -I "10.255.0.$n" "10.255.0.${t#r}"
+		check "$me: ping $h -> $t loopbacks (10.255.0.$n -> 10.255.0.${t#r}), 3 of 3 replies" \
+			all_answered on "$h" ping -c 3 -i 0.3 -W 2 -I "10.255.0.$n" "10.255.0.${t#r}"
 	done
 done
-check "$me: full-size DF ping across the tunnel (1430 + 28 = 1458)" \
-	on $near ping -c 2 -W 2 -M 'do' -s 1430 $far
+check "$me: full-size DF ping across the tunnel (1430 + 28 = 1458), 2 of 2 replies" \
+	all_answered on $near ping -c 2 -W 2 -M 'do' -s 1430 $far
 counters_ok() {
 	trellisd status --json "$S" | jq -e '[.[0].peers[].tunnels[] | select(.present and (.operstate == "up" or .operstate == "unknown") and .rx_packets > 0 and .tx_packets > 0)] | length == 2' >/dev/null
 }
@@ -230,6 +231,29 @@ fi
 signal 1
 check "$me: $peer has finished its first checks" await 1 900
 
+# --- 4b. a cross-node link fails: OSPF goes round the other tunnel --------
+# a takes r2's end of the r2-r3 tunnel down; r2 then reaches r3 over r1
+# and the r4-r1 tunnel, and directly again once the link is up.  b waits.
+via_link() {	# HOST PREFIX IF: HOST's OSPF route to PREFIX leaves by IF
+	on "$1" vtysh -c "show ip route $2 json" |
+		jq -e --arg p "$2" --arg i "$3" '.[$p][] | select(.protocol == "ospf" and .selected == true) |
+			select(any(.nexthops[]; .interfaceName == $i and .active == true))' >/dev/null
+}
+if [ "$TRELLIS_NODE" = a ]; then
+	check "a: trellisd link down $S r2:eth0 (the r2-r3 tunnel)" trellisd link down "$S" r2:eth0
+	check "a: r2-r3 down: r2 reaches r3's loopback the long way (eth1)" \
+		wait_for 300 via_link r2 10.255.0.3/32 eth1
+	check "a: r2-r3 down: ping r2 -> r3 loopbacks still reaches" \
+		wait_for 120 on r2 ping -c 1 -W 2 -I 10.255.0.2 10.255.0.3
+	check "a: r2-r3 down: 3 of 3 echo replies the long way" \
+		all_answered on r2 ping -c 3 -i 0.3 -W 2 -I 10.255.0.2 10.255.0.3
+	check "a: trellisd link up $S r2:eth0" trellisd link up "$S" r2:eth0
+	check "a: r2-r3 back up: r2 reaches r3 directly again (eth0)" \
+		wait_for 300 via_link r2 10.255.0.3/32 eth0
+fi
+signal 5
+check "$me: $peer has finished the link failure" await 5 900
+
 # --- 5. r2 moves to beta: apply on both machines ------------------------
 sed -e "s|config $S/|config $TOP/topo/$S/|" -e 's/^host r2 node alpha$/host r2 node beta/' "$FILE" > "$WORK/moved.topo"
 check "$me: the copy with r2 on beta is valid" trellisd check "$WORK/moved.topo"
@@ -265,18 +289,14 @@ sed -e 's/^link r4:eth0 r1:eth1$/link r4:eth0 r1:eth1 mtu 1500/' "$WORK/moved.to
 check "$me: the wire takes MTU 1542" ip link set eth0 mtu 1542
 check "$me: trellisd apply (r4-r1 gets mtu 1500)" trellisd apply "$WORK/jumbo.topo"
 if [ "$TRELLIS_NODE" = a ]; then near=r1 near_if=eth1 far=10.0.41.1; else near=r4 near_if=eth0 far=10.0.41.2; fi
-check_output "$me: $near:$near_if has MTU 1500" "mtu 1500" on $near ip link show $near_if
-check_output "$me: its tunnel has MTU 1500" "mtu 1500" ip link show "tg$(printf %08x "$(key_of r4:eth0-r1:eth1)")"
+check_value "$me: $near:$near_if has MTU 1500" 1500 on $near cat /sys/class/net/$near_if/mtu
+check_value "$me: its tunnel has MTU 1500" 1500 link_attr "" "tg$(printf %08x "$(key_of r4:eth0-r1:eth1)")" mtu
 check "$me: a 1500-byte DF packet crosses ($near -> $far, 1472 + 28)" \
 	wait_for 120 on $near ping -c 1 -W 2 -M 'do' -s 1472 $far
-check_fails "$me: a 1501-byte DF packet does not leave $near" on $near ping -c 1 -W 2 -M 'do' -s 1473 $far
+check_error "$me: a 1501-byte DF packet does not leave $near (message too long)" "message too long" \
+	on $near ping -c 1 -W 2 -M 'do' -s 1473 $far
 # OSPF forms its adjacency again on the re-created link: the route to the
 # far router's loopback leaves by it (one hop, against three the other way).
-via_link() {	# HOST PREFIX IF
-	on "$1" vtysh -c "show ip route $2 json" |
-		jq -e --arg p "$2" --arg i "$3" '.[$p][] | select(.protocol == "ospf" and .selected == true) |
-			select(any(.nexthops[]; .interfaceName == $i and .active == true))' >/dev/null
-}
 if [ "$TRELLIS_NODE" = a ]; then lo=10.255.0.4/32; else lo=10.255.0.1/32; fi
 if wait_for 300 via_link $near $lo $near_if; then
 	ok "$me: OSPF routes $near -> $lo over the re-created link again"
@@ -291,5 +311,6 @@ check "$me: $peer has finished its jumbo checks" await 3 900
 check "$me: trellisd down $S" trellisd down "$S"
 check "$me: nothing is left (state, links, netns, processes, mounts)" wait_for 30 nothing_left
 signal 4
-# Stay until the peer is done too (or gone).
-wait_for 300 bash -c "ping -c 1 -W 1 192.0.2.$((140 + pidx)) || ! ping -c 1 -W 1 $TRELLIS_REMOTE" || true
+# Stay until the peer is done too, or gone (three echo requests in a row
+# unanswered).
+wait_for 300 bash -c "ping -c 1 -W 2 192.0.2.$((140 + pidx)) || ! ping -c 3 -i 1 -W 2 $TRELLIS_REMOTE" >/dev/null || true
