@@ -34,11 +34,8 @@ build_id_matches() {	# module
 	[ -n "$want" ] && [ "${got%"$want"}" != "$got" ]
 }
 
+# Our own modules: one that is not built or does not load is a failure.
 for m in egre shortbridge; do
-	if [ ! -f "$TOP/kernel/$m/$m.ko" ]; then
-		skip "guest: the freshly built $m.ko loads" "kernel/$m/$m.ko is not built"
-		continue
-	fi
 	check "guest: the freshly built $m.ko loads" insmod_built "$m"
 	check "guest: $m runs from the build tree (same build ID)" build_id_matches "$m"
 	check "guest: $m unloads" rmmod "$m"

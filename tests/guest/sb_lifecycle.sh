@@ -4,9 +4,10 @@
 # directions: when either port is deleted, when a port moves to another
 # namespace, when the namespace holding the join is deleted, and when the
 # module is unloaded with joins present.  No oops (the harness checks the
-# kernel log), no device left waiting for a reference we leaked (every
-# deletion must finish within 30 s), the join gone from the dump, the
-# surviving port no longer promiscuous and free to join again.
+# kernel log), no device left waiting for a reference we leaked (a
+# deletion that has not finished after 120 s is one), the join gone from
+# the dump, the surviving port no longer promiscuous and free to join again.
+# Before each deletion the traffic is seen crossing the join, both ways.
 #
 #   +- h1 -----+   +- wire --------------------+   +- sw ------------------+
 #   | v1       +---+ w1 --tc mirred--> y1      +---+ s1                    |
@@ -45,8 +46,10 @@ sb_packets() {	# in-dev
 	sb show "$1" 2>/dev/null | awk -v d="$1" '$1 == d { print $3 }'
 }
 
-joins_in() {	# ns: number of joins in its dump
-	ip netns exec "$1" "$TRELLISD" sb show | awk 'NR > 1 { n++ } END { print n / 2 }'
+joins_in() {	# ns: number of joins in its dump (fails if the dump does)
+	local out
+	out=$(ip netns exec "$1" "$TRELLISD" sb show) || return 1
+	awk 'NR > 1 { n++ } END { print n / 2 }' <<< "$out"
 }
 
 promisc() {	# ns dev
@@ -72,9 +75,21 @@ traffic_stop() {	# ns...
 	wait
 }
 
-both_flow() {
-	[ "$(sb_packets s1)" -gt 1000 ] && [ "$(sb_packets s2)" -gt 1000 ]
+both_flow() {	# [above1 above2]: both directions have forwarded more
+	local a b
+	a=$(sb_packets s1) && b=$(sb_packets s2) &&
+		[ "${a:-0}" -gt "${1:-1000}" ] && [ "${b:-0}" -gt "${2:-1000}" ]
 }
+
+# still_flowing: both directions forward 1000 more frames from now on.
+still_flowing() {
+	local a b
+	a=$(sb_packets s1) && b=$(sb_packets s2) && [ -n "$a" ] && [ -n "$b" ] ||
+		{ echo "no join to read"; return 1; }
+	wait_for 120 both_flow $((a + 1000)) $((b + 1000))
+}
+
+refcnt_zero() { [ "$(cat /sys/module/shortbridge/refcnt)" = 0 ]; }
 
 # The topology, joined, with traffic both ways that the join forwards.
 setup() {	# carrier-follow?
@@ -99,7 +114,7 @@ setup() {	# carrier-follow?
 	for p in $(pgrep kpktgend); do renice -n 19 -p "$p" >/dev/null; done
 	traffic_start "$h1" v1
 	traffic_start "$h2" v2
-	wait_for 30 both_flow && return 0
+	wait_for 120 both_flow && return 0
 	sb show
 	ip netns exec "$h1" cat /proc/net/pktgen/kpktgend_0; cat /tmp/sb-pktgen.log
 	return 1
@@ -114,11 +129,10 @@ for port in s2 s1; do
 		run_deferred
 		continue
 	fi
-	ok "delete $port under traffic: traffic flows both ways ($(sb_packets s1) + $(sb_packets s2) frames so far)"
+	check "delete $port under traffic: traffic flows both ways right now" still_flowing
 	check "delete $port under traffic: ip link del finishes" \
-		timeout 30 ip -n "$sw" link del "$port"
-	expect_joins=$(joins_in "$sw")
-	check "delete $port under traffic: the join is gone from the dump" test "$expect_joins" = 0
+		timeout 120 ip -n "$sw" link del "$port"
+	check_value "delete $port under traffic: the join is gone from the dump" 0 joins_in "$sw"
 	check "delete $port under traffic: $other is no longer promiscuous" \
 		test "$(promisc "$sw" "$other")" = 0
 	traffic_stop "$h1" "$h2"
@@ -131,9 +145,10 @@ done
 load_sb
 if setup; then
 	ns_add away sb-away
+	check "move: traffic flows both ways right now" still_flowing
 	check "move s1 to another namespace under traffic" \
-		timeout 30 ip -n "$sw" link set s1 netns "$away"
-	check "move: the join is gone from the dump" test "$(joins_in "$sw")" = 0
+		timeout 120 ip -n "$sw" link set s1 netns "$away"
+	check_value "move: the join is gone from the dump" 0 joins_in "$sw"
 	check "move: s1 (now elsewhere) is no longer promiscuous" \
 		test "$(promisc "$away" s1)" = 0
 	check "move: s2 is no longer promiscuous" test "$(promisc "$sw" s2)" = 0
@@ -150,16 +165,15 @@ if setup carrier-follow; then
 	ns_add keep sb-keep
 	ip -n "$keep" link add k1 type veth peer name k2
 	ip netns exec "$keep" "$TRELLISD" sb add k1 k2
-	check "delete the namespace under traffic" timeout 30 ip netns del "$sw"
+	check "delete the namespace: traffic flows both ways right now" still_flowing
+	check "delete the namespace under traffic" timeout 120 ip netns del "$sw"
 	# ip netns del returns before the namespace is dismantled: wait until
 	# the ports' veth peers in "wire" are gone with them.
 	check "delete the namespace: its devices go" \
-		wait_for 30 sh -c "! ip -n '$wire' link show y1 && ! ip -n '$wire' link show y2"
+		wait_for 120 sh -c "! ip -n '$wire' link show y1 && ! ip -n '$wire' link show y2"
 	traffic_stop "$h1" "$h2"
-	check "delete the namespace: the join in another namespace remains" \
-		test "$(joins_in "$keep")" = 1
-	check "delete the namespace: nothing holds the module" \
-		test "$(cat /sys/module/shortbridge/refcnt)" = 0
+	check_value "delete the namespace: the join in another namespace remains" 1 joins_in "$keep"
+	check "delete the namespace: nothing holds the module" wait_for 60 refcnt_zero
 else
 	fail "delete the namespace: setup" "no traffic through the join"
 fi
@@ -172,15 +186,16 @@ if setup carrier-follow; then
 	ip -n "$sw" link set s3 up
 	ip -n "$sw" link set s4 up
 	sb add s3 s4
-	check "unload: two joins present" test "$(joins_in "$sw")" = 2
-	check "unload the module under traffic" timeout 30 rmmod shortbridge
+	check_value "unload: two joins present" 2 joins_in "$sw"
+	check "unload: traffic flows both ways right now" still_flowing
+	check "unload the module under traffic" timeout 120 rmmod shortbridge
 	check "unload: the ports are no longer promiscuous" \
 		test "$(promisc "$sw" s1)$(promisc "$sw" s2)$(promisc "$sw" s3)" = 000
 	check "unload: the ports still exist and can be deleted" \
-		timeout 30 ip -n "$sw" link del s1
+		timeout 120 ip -n "$sw" link del s1
 	traffic_stop "$h1" "$h2"
 	load_sb
-	check "reload: the dump is empty" test "$(joins_in "$sw")" = 0
+	check_value "reload: the dump is empty" 0 joins_in "$sw"
 	check "reload: the old ports can join again" sb add s3 s4
 else
 	fail "unload: setup" "no traffic through the join"

@@ -40,9 +40,9 @@ ping_links()	# slice file
 			continue
 		fi
 		[ "$v4" = - ] || check "$slice: link $n: $src pings $host at $v4" \
-			wait_for 15 "$T" exec "$slice" "$src" -- ping -c 1 -W 1 "$v4"
+			wait_for 60 "$T" exec "$slice" "$src" -- ping -c 1 -W 1 "$v4"
 		[ "$v6" = - ] || check "$slice: link $n: $src pings $host at $v6" \
-			wait_for 15 "$T" exec "$slice" "$src" -- ping -6 -c 1 -W 1 "$v6"
+			wait_for 60 "$T" exec "$slice" "$src" -- ping -6 -c 1 -W 1 "$v6"
 	done < <(awk '
 		/^(link|lan)[ \t]/ { n++ }
 		/^[a-z]/ && !/^(link|lan)[ \t]/ { inlink = 0 }
@@ -76,6 +76,13 @@ holder_pid()	# slice host
 	"$T" status --json "$1" | jq -r --arg h "$2" '.[0].hosts[] | select(.name == $h) | .pid'
 }
 
+hosts_of()	# slice: its hosts' names, sorted (fails if status does)
+{
+	local out
+	out=$("$T" status --json "$1") || return 1
+	jq -r '.[0].hosts[].name' <<< "$out" | sort | xargs
+}
+
 # --- the examples ------------------------------------------------------
 for topo in line ring lan; do
 	file=$TOP/topo/$topo.topo
@@ -88,12 +95,12 @@ for topo in line ring lan; do
 done
 
 check "ring: r1 reaches r3's loopback over two hops" \
-	wait_for 10 "$T" exec ring r1 -- ping -c 1 -W 1 203.0.113.3
+	wait_for 60 "$T" exec ring r1 -- ping -c 1 -W 1 203.0.113.3
 check "lan: h1 reaches h4 through h3" \
-	wait_for 10 "$T" exec lan h1 -- ping -c 1 -W 1 203.0.113.2
+	wait_for 60 "$T" exec lan h1 -- ping -c 1 -W 1 203.0.113.2
 
 # Per-host namespaces: hostname, /etc and /run are the host's own.
-check_output "line: h1's hostname" "h1" "$T" exec line h1 -- hostname
+check_value "line: h1's hostname" h1 "$T" exec line h1 -- hostname
 check "line: h1 writes its own /etc" "$T" exec line h1 -- sh -c 'echo h1 > /etc/trellis-test'
 check "line: the machine's /etc is untouched" test ! -e /etc/trellis-test
 check_fails "line: h2 does not see h1's /etc file" "$T" exec line h2 -- test -e /etc/trellis-test
@@ -118,7 +125,7 @@ link s1:eth1 s2:eth1
 EOF
 check "shape: up" "$T" up "$tmp/shape.topo"
 defer "$T" down shape
-check "shape: link up" wait_for 10 "$T" exec shape s1 -- ping -c 1 -W 1 198.51.100.2
+check "shape: link up" wait_for 60 "$T" exec shape s1 -- ping -c 1 -W 1 198.51.100.2
 ms=$(rtt shape s1 198.51.100.2)
 if in_range "$ms" 100 150; then ok "shape: RTT with 50 ms each way is ${ms} ms"
 else fail "shape: RTT with 50 ms each way" "minimum ${ms:-?} ms, expected 100 to 150"; fi
@@ -129,7 +136,7 @@ check_output "shape: netem on s1:eth0" "netem" "$T" exec shape s1 -- tc qdisc sh
 check_output "shape: tbf on s1:eth1" "tbf" "$T" exec shape s1 -- tc qdisc show dev eth1
 
 "$T" exec shape s2 -- iperf3 -s -D -B 203.0.113.2 -I /run/iperf3.pid
-check "shape: iperf3 server starts" wait_for 20 "$T" exec shape s2 -- test -s /run/iperf3.pid
+check "shape: iperf3 server starts" wait_for 60 "$T" exec shape s2 -- test -s /run/iperf3.pid
 # UDP, offered faster than the limit: the sender is held back by the full
 # queue, the receiver counts what got through (payload bits).
 bps=$("$T" exec shape s1 -- iperf3 -c 203.0.113.2 -u -b 30M -l 1400 -t 6 -O 1 -J 2>/dev/null |
@@ -151,7 +158,7 @@ check_error "shape: link set refuses a typo" "did you mean \`delay'" "$T" link s
 check "shape: link down" "$T" link down shape s1:eth0
 check_fails "shape: no ping over a downed link" "$T" exec shape s1 -- ping -c 1 -W 1 198.51.100.2
 check "shape: link up" "$T" link up shape s1:eth0
-check "shape: pings again after link up" wait_for 15 "$T" exec shape s1 -- ping -c 1 -W 1 198.51.100.2
+check "shape: pings again after link up" wait_for 60 "$T" exec shape s1 -- ping -c 1 -W 1 198.51.100.2
 check "shape: down" "$T" down shape
 
 # --- apply -------------------------------------------------------------
@@ -181,18 +188,22 @@ else
 	fail "apply: h1 and h2 kept running" "pids before: $pid1 $pid2, after: $(holder_pid line h1) $(holder_pid line h2)"
 fi
 check_output "apply: h1 has its new address" "198.51.100.11/24" "$T" exec line h1 -- ip -4 addr show dev eth0
-check_fails "apply: h1's old address is gone" \
-	sh -c "'$T' exec line h1 -- ip -4 addr show dev eth0 | grep -q '198.51.100.1/24'"
+old_addr_gone() {	# h1 lists its addresses, and the old one is not among them
+	local out
+	out=$("$T" exec line h1 -- ip -4 -o addr show dev eth0) || return 1
+	[ -n "$out" ] && ! grep -qwF 198.51.100.1/24 <<< "$out"
+}
+check "apply: h1's old address is gone" old_addr_gone
 check "apply: h1 reaches the new host h3 through h2" \
-	wait_for 15 "$T" exec line h1 -- ping -c 1 -W 1 203.0.113.2
+	wait_for 60 "$T" exec line h1 -- ping -c 1 -W 1 203.0.113.2
 ms=$(rtt line h1 198.51.100.2)
 if in_range "$ms" 40 80; then ok "apply: the new discipline gives ${ms} ms"
 else fail "apply: the new discipline" "minimum ${ms:-?} ms, expected 40 to 80"; fi
 check_output "apply: an unchanged file changes nothing" "0 changes" "$T" apply "$tmp/line2.topo"
 check "apply: back to the original" "$T" apply "$tmp/line.topo"
-check_fails "apply: h3 is gone" sh -c "'$T' status --json line | jq -e '.[0].hosts[] | select(.name == \"h3\")'"
+check_value "apply: h3 is gone (hosts h1 h2)" "h1 h2" hosts_of line
 check "apply: h1 reaches h2 at the original address" \
-	wait_for 15 "$T" exec line h2 -- ping -c 1 -W 1 198.51.100.1
+	wait_for 60 "$T" exec line h2 -- ping -c 1 -W 1 198.51.100.1
 ms=$(rtt line h1 198.51.100.2)
 if in_range "$ms" 0 40; then ok "apply: the discipline is removed (${ms} ms)"
 else fail "apply: the discipline is removed" "minimum ${ms:-?} ms, expected under 40"; fi
@@ -204,7 +215,7 @@ for topo in line ring lan; do
 	check "$topo: down" "$T" down "$TOP/topo/$topo.topo"
 done
 check_error "down of a slice that is not up" "not up" "$T" down line
-if wait_for 20 same_as_before; then
+if wait_for 60 same_as_before; then
 	ok "down: no namespace, link, qdisc, process, mount or state left"
 else
 	fail "down: no namespace, link, qdisc, process, mount or state left" "$(same_as_before | head -30)"
