@@ -147,7 +147,7 @@ check_output "show reads the changes back (MTU back to the default)" \
 	"eg9: local 192.0.2.1 remote 192.0.2.2 key 4000000000 dev ul ttl inherit tos inherit pmtudisc nocsum noseq mtu 1458" \
 	ip netns exec "$hostA" trellisd egre show eg9
 check "delete it" ip netns exec "$hostA" trellisd egre del eg9
-check_fails "it is gone" ip -n "$hostA" link show eg9
+check_error "it is gone" "does not exist" ip -n "$hostA" link show eg9
 
 # Refusals, with the kernel's reason.
 check_error "a duplicate (local, remote, key) is refused" \

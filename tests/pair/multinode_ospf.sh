@@ -130,7 +130,8 @@ cross_links="r2:eth0-r3:eth1 r4:eth0-r1:eth1"
 want_keys=$(for l in $cross_links; do key_of "$l"; done | sort -n | xargs)
 echo "	keys derived from the file: $(for l in $cross_links; do printf '%s=%s ' "$l" "$(key_of "$l")"; done)"
 check "$me: status shows the two tunnels with the derived keys ($want_keys)" same "$(status_keys)" "$want_keys"
-check_output "$me: cross-node links are egre tunnels" "egre" ip -d link show "tg$(printf %08x "$(key_of r2:eth0-r3:eth1)")"
+kind_of() { ip -d -j link show "$1" | jq -r '.[0].linkinfo.info_kind'; }
+check_value "$me: cross-node links are egre tunnels" egre kind_of "tg$(printf %08x "$(key_of r2:eth0-r3:eth1)")"
 # The r2-r3 link: its end here, and the address of the far end.
 if [ "$TRELLIS_NODE" = a ]; then near=r2 near_if=eth0 far=10.0.23.2; else near=r3 near_if=eth1 far=10.0.23.1; fi
 check_value "$me: the cross-node link's MTU is 1458 ($near:$near_if)" 1458 on $near cat /sys/class/net/$near_if/mtu
