@@ -300,6 +300,9 @@ insmod_built()
 {
 	local mod=$1 ko=$TOP/kernel/$1/$1.ko dep
 	[ -f "$ko" ] || { echo "$ko is not built: run make" >&2; return 1; }
+	# The debug kernel's guests see build/debug-modules/kernel here (scripts/vm).
+	[ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$(uname -r)" ] ||
+		{ echo "$ko is not built for $(uname -r)" >&2; return 1; }
 	if [ -d "/sys/module/$mod" ]; then
 		rmmod "$mod" || return 1
 	fi
