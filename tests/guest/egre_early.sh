@@ -18,7 +18,7 @@
 # underlay deleted and the module unloaded under a flood.
 # timeout: 600
 source "$(dirname "$0")/../lib.sh"
-require_cmd ethtool nft nstat python3
+require_cmd ethtool nft nstat python3 jq
 
 insmod_built egre || { fail "egre loads" "insmod failed"; exit 1; }
 defer rmmod egre
@@ -101,11 +101,7 @@ check "a PREROUTING chain counting GRE at B" nft_b -f - <<-'NFT'
 		}
 	}
 NFT
-gre_seen() { nft_b -j list chain ip early pre | python3 -c '
-import json, sys
-for o in json.load(sys.stdin)["nftables"]:
-    for e in o.get("rule", {}).get("expr", []):
-        if "counter" in e: print(e["counter"]["packets"])'; }
+gre_seen() { nft_b -j list chain ip early pre | jq '[.nftables[].rule.expr[]? | .counter.packets? // empty] | add'; }
 e0=$(early)
 check "5 pings with the hook in place" pings_b
 e1=$(early)
