@@ -96,8 +96,8 @@ static const struct bad_case bad[] = {
 	/* run and file */
 	{ "run empty", S "host a\n  run\n", "expected a command after `run'" },
 	{ "file arguments", S "host a\n  file /etc/x\n", "expected `file DEST SOURCE'" },
-	{ "file outside etc", S "host a\n  file /usr/x parse.c\n", "file destination `/usr/x' must be a path under /etc/" },
-	{ "file escaping etc", S "host a\n  file /etc/../x parse.c\n", "must be a path under /etc/" },
+	{ "file outside etc", S "host a\n  file /usr/x parse.c\n", "file destination `/usr/x' must be a normal path under /etc/" },
+	{ "file escaping etc", S "host a\n  file /etc/../x parse.c\n", "must be a normal path under /etc/" },
 	{ "file missing", S "host a\n  file /etc/x no-such-file.conf\n", "t.topo:3:15: cannot read `no-such-file.conf': No such file or directory" },
 	{ "file not regular", S "host a\n  file /etc/x .\n", "cannot read `.': not a regular file" },
 	/* links */

@@ -5,9 +5,15 @@
  * Two passes: the first reads statement by statement, checking each token
  * where it stands (names, addresses, numbers, options); the second resolves
  * cross references and checks the topology as a whole (unknown hosts and
- * nodes, interfaces used twice, subnets, duplicate addresses, GRE keys,
- * capacities).  Every error is collected, with file:line:col and the
- * offending token, so one run of `trellisd check' shows them all.
+ * nodes, interfaces used twice, subnets, duplicate addresses, routes and
+ * files, GRE keys, capacities).  Every error is collected, with
+ * file:line:col and the offending token, so one run of `trellisd check'
+ * shows them all (up to MAX_ERRORS).
+ *
+ * Files come from many users: every check is linear in the size of the
+ * file (hash tables keyed by name, address, interface or GRE key), each
+ * error is reported once, not once per pair, and what a message quotes
+ * from the file is escaped.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -20,12 +26,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "topo.h"
 
 #define MAX_TOKENS 128
+#define MAX_ERRORS 50		/* per file; then "too many errors, stopping" */
 
 struct tok {
 	const char *s;
@@ -33,6 +41,17 @@ struct tok {
 };
 
 enum ctx { CTX_NONE, CTX_HOST, CTX_LINK, CTX_SKIP };
+
+/* Byte-string keys to indices: open addressing, linear probing, at most
+ * half full.  Keys are copied. */
+struct htab {
+	struct hent {
+		char *key;	/* NULL: a free slot */
+		size_t len;
+		size_t val;
+	} *e;
+	size_t cap, n;
+};
 
 struct parser {
 	struct topo *t;
@@ -44,6 +63,9 @@ struct parser {
 	int ntok;
 	enum ctx ctx;
 	size_t idx;			/* the host or link being continued */
+	int nerr;
+	bool stop;			/* MAX_ERRORS reached */
+	struct htab hosts, nodes, lans;	/* name -> index */
 };
 
 static const char *const statements[] = { "node", "slice", "host", "link", "lan", NULL };
@@ -57,14 +79,147 @@ static const char *const route_opts[] = { "via", "dev", "metric", NULL };
 static const char *const disc_opts[] = { "delay", "jitter", "loss", "duplicate",
 	"reorder", "corrupt", "rate", "limit", NULL };
 
+/* Appends a zeroed element to arr (n elements so far).  The room doubles
+ * at each power of two, so n appends cost O(n). */
 #define PUSH(arr, n) ({							\
-	void *_p = realloc((arr), ((n) + 1) * sizeof(*(arr)));		\
-	if (!_p)							\
-		abort();						\
-	(arr) = _p;							\
+	if (((n) & ((n) - 1)) == 0) {					\
+		void *_p = realloc((arr), ((n) ? 2 * (n) : 1) * sizeof(*(arr))); \
+									\
+		if (!_p)						\
+			abort();					\
+		(arr) = _p;						\
+	}								\
 	memset(&(arr)[(n)], 0, sizeof(*(arr)));				\
 	&(arr)[(n)++];							\
 })
+
+/* --- hash tables ------------------------------------------------------ */
+
+static uint64_t hash_seed;
+
+/* FNV-1a from a random start, then a 64-bit finaliser: a file cannot be
+ * written to make every key land in one chain. */
+static uint64_t hash_bytes(const void *key, size_t len)
+{
+	const unsigned char *c = key;
+	uint64_t h = hash_seed ^ 14695981039346656037ull;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= c[i];
+		h *= 1099511628211ull;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+static struct hent *ht_slot(const struct htab *h, const void *key, size_t len)
+{
+	size_t i = hash_bytes(key, len) & (h->cap - 1);
+
+	for (;; i = (i + 1) & (h->cap - 1)) {
+		struct hent *e = &h->e[i];
+
+		if (!e->key || (e->len == len && !memcmp(e->key, key, len)))
+			return e;
+	}
+}
+
+static void ht_grow(struct htab *h)
+{
+	struct htab n = { .cap = h->cap ? 2 * h->cap : 64, .n = h->n };
+
+	n.e = calloc(n.cap, sizeof(*n.e));
+	if (!n.e)
+		abort();
+	for (size_t i = 0; i < h->cap; i++)
+		if (h->e[i].key)
+			*ht_slot(&n, h->e[i].key, h->e[i].len) = h->e[i];
+	free(h->e);
+	*h = n;
+}
+
+/* Adds key with val and returns true; or, if key is there already, returns
+ * false with its value in *first. */
+static bool ht_add(struct htab *h, const void *key, size_t len, size_t val, size_t *first)
+{
+	struct hent *e;
+
+	if (2 * (h->n + 1) > h->cap)
+		ht_grow(h);
+	e = ht_slot(h, key, len);
+	if (e->key) {
+		*first = e->val;
+		return false;
+	}
+	e->key = malloc(len + 1);
+	if (!e->key)
+		abort();
+	memcpy(e->key, key, len);
+	e->len = len;
+	e->val = val;
+	h->n++;
+	return true;
+}
+
+static bool ht_get(const struct htab *h, const void *key, size_t len, size_t *val)
+{
+	struct hent *e;
+
+	if (!h->cap)
+		return false;
+	e = ht_slot(h, key, len);
+	if (e->key)
+		*val = e->val;
+	return e->key;
+}
+
+static bool ht_get_str(const struct htab *h, const char *key, size_t *val)
+{
+	return ht_get(h, key, strlen(key), val);
+}
+
+static void ht_free(struct htab *h)
+{
+	for (size_t i = 0; i < h->cap; i++)
+		free(h->e[i].key);
+	free(h->e);
+	memset(h, 0, sizeof(*h));
+}
+
+/* --- errors ----------------------------------------------------------- */
+
+static bool quoted_raw(unsigned char c)
+{
+	return c < 0x20 || c >= 0x7f;
+}
+
+/* A message quotes what the file says: control characters and bytes past
+ * ASCII are shown as \xNN, so that they cannot drive a terminal. */
+static char *escape(char *m)
+{
+	size_t extra = 0;
+	char *out, *o;
+
+	for (const char *c = m; *c; c++)
+		extra += quoted_raw((unsigned char)*c) ? 3 : 0;
+	if (!extra)
+		return m;
+	out = malloc(strlen(m) + extra + 1);
+	if (!out)
+		abort();
+	o = out;
+	for (const char *c = m; *c; c++) {
+		if (quoted_raw((unsigned char)*c))
+			o += sprintf(o, "\\x%02x", (unsigned char)*c);
+		else
+			*o++ = *c;
+	}
+	*o = '\0';
+	free(m);
+	return out;
+}
 
 static void diag_add(struct diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -78,7 +233,7 @@ static void diag_add(struct diag *d, const char *fmt, ...)
 	if (vasprintf(&m, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	*(char **)PUSH(d->msgs, d->n) = m;
+	*(char **)PUSH(d->msgs, d->n) = escape(m);
 }
 
 static void errat(struct parser *p, struct loc loc, const char *fmt, ...)
@@ -89,6 +244,13 @@ static void errat(struct parser *p, struct loc loc, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
+	if (p->stop)
+		return;
+	if (p->nerr++ == MAX_ERRORS) {
+		diag_add(p->d, "%s:%d:%d: too many errors, stopping", p->path, loc.line, loc.col);
+		p->stop = true;
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -186,56 +348,99 @@ static const char *hint(const char *word, const char *const *words)
 	return buf;
 }
 
-static bool valid_name(const char *s, size_t max)
+static bool alnum(char c)
 {
-	size_t n = strlen(s);
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
-	if (n == 0 || n >= max || !isalnum((unsigned char)s[0]))
+/* Where a name may not have one of its extra characters. */
+enum edges { EDGE_ANY, EDGE_FIRST, EDGE_BOTH };
+
+/* The one validator of names, of every kind: the n bytes at s are 1 to
+ * max - 1 letters, digits or characters of extra; with EDGE_FIRST the
+ * first, with EDGE_BOTH the first and the last, a letter or digit. */
+static bool name_ok(const char *s, size_t n, size_t max, const char *extra, enum edges edges)
+{
+	if (n == 0 || n >= max)
 		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+	for (size_t i = 0; i < n; i++)
+		if (!alnum(s[i]) && (!s[i] || !strchr(extra, s[i])))
 			return false;
-	return true;
+	if (edges != EDGE_ANY && !alnum(s[0]))
+		return false;
+	return edges != EDGE_BOTH || alnum(s[n - 1]);
+}
+
+/* The n bytes at s are names joined by sep, each valid as name_ok() says. */
+static bool names_ok(const char *s, size_t n, char sep, size_t max, const char *extra,
+		     enum edges edges)
+{
+	const char *end = s + n;
+
+	for (;;) {
+		const char *next = memchr(s, sep, (size_t)(end - s));
+		size_t len = next ? (size_t)(next - s) : (size_t)(end - s);
+
+		if (!name_ok(s, len, max, extra, edges))
+			return false;
+		if (!next)
+			return true;
+		s = next + 1;
+	}
+}
+
+/* Slices, hosts, nodes and lans. */
+static bool valid_name(const char *s, size_t n)
+{
+	return name_ok(s, n, TOPO_NAME_LEN, "-_", EDGE_FIRST);
 }
 
 /* Interface names: what the kernel accepts (dev_valid_name), and no ':'
  * which separates host from interface here. */
 static bool valid_ifname(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= TOPO_IFNAME_LEN || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
-			return false;
-	return true;
+	return name_ok(s, strlen(s), TOPO_IFNAME_LEN, "-_.", EDGE_ANY) &&
+	       strcmp(s, ".") && strcmp(s, "..");
 }
 
+/* RFC 1123: labels of letters, digits and inner `-', at most 63 each. */
 static bool valid_hostname(const char *s)
 {
-	size_t n = strlen(s), label = 0;
+	size_t n = strlen(s);
 
-	if (n == 0 || n >= TOPO_HOSTNAME_LEN)
+	return n < TOPO_HOSTNAME_LEN && names_ok(s, n, '.', 64, "-", EDGE_BOTH);
+}
+
+/* sysctl keys: names of letters, digits, `-' and `_' joined by dots. */
+static bool valid_sysctl_key(const char *s, size_t n)
+{
+	return names_ok(s, n, '.', SIZE_MAX, "-_", EDGE_ANY);
+}
+
+/* A file's place in a host's /etc: an absolute, normal path under /etc/
+ * (no `.', `..' or empty components, no trailing `/'), of names as files
+ * are commonly named. */
+static bool valid_etc_path(const char *s)
+{
+	const char *c = s + 5;
+
+	if (strncmp(s, "/etc/", 5) || strlen(s) >= sizeof(((struct file_ent *)0)->dest))
 		return false;
-	for (const char *c = s; *c; c++) {
-		if (*c == '.') {
-			if (label == 0 || c[-1] == '-')
-				return false;
-			label = 0;
-		} else if (isalnum((unsigned char)*c) || (*c == '-' && label > 0)) {
-			if (++label > 63)
-				return false;
-		} else {
+	for (;;) {
+		size_t n = strcspn(c, "/");
+
+		/* strncmp(c, "..", n) is 0 for `.' and `..' alone */
+		if (!name_ok(c, n, NAME_MAX + 1, "-_.+@=,:~", EDGE_ANY) || !strncmp(c, "..", n))
 			return false;
-		}
+		if (!c[n])
+			return true;
+		c += n + 1;
 	}
-	return label > 0 && s[n - 1] != '-';
 }
 
 int prefix_parse(const char *s, struct prefix *p, bool need_len)
 {
-	char buf[64], *slash, *end;
+	char buf[64], *slash;
 	long len;
 
 	if (strlen(s) >= sizeof(buf))
@@ -257,10 +462,9 @@ int prefix_parse(const char *s, struct prefix *p, bool need_len)
 		p->len = p->family == AF_INET ? 32 : 128;
 		return 0;
 	}
-	errno = 0;
-	len = strtol(slash + 1, &end, 10);
-	if (!slash[1] || *end || errno)
+	if (!slash[1] || strlen(slash + 1) > 3 || strspn(slash + 1, "0123456789") != strlen(slash + 1))
 		return -3;
+	len = strtol(slash + 1, NULL, 10);
 	if (len < 0 || len > (p->family == AF_INET ? 32 : 128))
 		return -4;
 	p->len = (uint8_t)len;
@@ -302,12 +506,6 @@ static bool same_subnet(const struct prefix *a, const struct prefix *b)
 	return true;
 }
 
-static bool same_addr(const struct prefix *a, const struct prefix *b)
-{
-	return a->family == b->family &&
-	       !memcmp(&a->addr, &b->addr, (size_t)addr_bytes(a));
-}
-
 /* For IPv4 subnets of 4 addresses or more: is the host part all zeros or
  * all ones?  (The network and broadcast addresses.) */
 static int v4_special(const struct prefix *p)
@@ -332,6 +530,22 @@ static bool is_network(const struct prefix *p)
 		if (bit(p, i))
 			return false;
 	return true;
+}
+
+/* Why an address cannot be a host's own, or NULL if it can. */
+static const char *unusable(const struct prefix *p)
+{
+	static const uint8_t zero[16], loop6[16] = { [15] = 1 };
+	const uint8_t *b = p->addr.bytes;
+
+	if (p->family == AF_INET6)
+		return !memcmp(b, zero, 16) ? "the unspecified address" :
+		       !memcmp(b, loop6, 16) ? "a loopback address" :
+		       b[0] == 0xff ? "a multicast address" : NULL;
+	return !memcmp(b, zero, 4) ? "the unspecified address" :
+	       b[0] == 127 ? "a loopback address" :
+	       (b[0] & 0xf0) == 224 ? "a multicast address" :
+	       !memcmp(b, "\xff\xff\xff\xff", 4) ? "the broadcast address" : NULL;
 }
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *v)
@@ -447,6 +661,22 @@ static const char *arg(struct parser *p, int i, const char *what)
 	return NULL;
 }
 
+/* Each option once per line: false, after saying so, if token i is one of
+ * opts already marked in *seen. */
+static bool opt_once(struct parser *p, int i, const char *const *opts, uint32_t *seen)
+{
+	for (int k = 0; opts[k]; k++) {
+		if (strcmp(p->tok[i].s, opts[k]))
+			continue;
+		if (*seen & (1u << k)) {
+			err(p, i, "option `%s' is given twice", opts[k]);
+			return false;
+		}
+		*seen |= 1u << k;
+	}
+	return true;
+}
+
 /* The NAME after a `node', `host' or `lan' keyword: present and valid.
  * Returns it, or NULL after reporting what is wrong. */
 static const char *stmt_name(struct parser *p, const char *what)
@@ -455,7 +685,7 @@ static const char *stmt_name(struct parser *p, const char *what)
 		err(p, 1, "expected a %s name after `%s'", what, what);
 		return NULL;
 	}
-	if (!valid_name(p->tok[1].s, TOPO_NAME_LEN)) {
+	if (!valid_name(p->tok[1].s, strlen(p->tok[1].s))) {
 		err(p, 1, "invalid %s name `%s' (letters, digits, `-' and `_', at most %d characters)",
 		    what, p->tok[1].s, TOPO_NAME_LEN - 1);
 		return NULL;
@@ -463,13 +693,39 @@ static const char *stmt_name(struct parser *p, const char *what)
 	return p->tok[1].s;
 }
 
+/* `underlay ADDRESS' of node n, at token i. */
+static bool node_underlay(struct parser *p, int i, struct tnode *n)
+{
+	const char *v = p->tok[i + 1].s, *why;
+	struct prefix a = { .family = AF_INET };
+
+	if (inet_pton(AF_INET, v, &a.addr.v4) != 1) {
+		err(p, i + 1, "bad underlay address `%s' (expected an IPv4 address)", v);
+		return false;
+	}
+	if ((why = unusable(&a))) {
+		err(p, i + 1, "bad underlay address `%s': %s (expected a unicast address of the node)",
+		    v, why);
+		return false;
+	}
+	n->underlay = a.addr.v4;
+	return true;
+}
+
 static void st_node(struct parser *p)
 {
-	struct tnode *n;
 	bool have_underlay = false;
+	uint32_t seen = 0;
+	struct tnode *n;
+	size_t first;
 
 	if (!stmt_name(p, "node"))
 		return;
+	if (!ht_add(&p->nodes, p->tok[1].s, strlen(p->tok[1].s), p->t->n_nodes, &first)) {
+		err(p, 1, "duplicate node `%s' (first defined at line %d)", p->tok[1].s,
+		    p->t->nodes[first].loc.line);
+		return;
+	}
 	n = PUSH(p->t->nodes, p->t->n_nodes);
 	snprintf(n->name, sizeof(n->name), "%s", p->tok[1].s);
 	n->loc = tloc(p, 1);
@@ -477,17 +733,16 @@ static void st_node(struct parser *p)
 		const char *o = p->tok[i].s, *v;
 		unsigned long cap;
 
-		if (strcmp(o, "underlay") && strcmp(o, "capacity")) {
+		if (!in_list(o, node_opts)) {
 			err(p, i, "unknown node option `%s'%s", o, hint(o, node_opts));
 			return;
 		}
-		if (!(v = arg(p, i, !strcmp(o, "underlay") ? "an IPv4 address" : "a number of hosts")))
+		if (!opt_once(p, i, node_opts, &seen) ||
+		    !(v = arg(p, i, !strcmp(o, "underlay") ? "an IPv4 address" : "a number of hosts")))
 			return;
 		if (!strcmp(o, "underlay")) {
-			if (inet_pton(AF_INET, v, &n->underlay) != 1) {
-				err(p, i + 1, "bad underlay address `%s' (expected an IPv4 address)", v);
+			if (!node_underlay(p, i, n))
 				return;
-			}
 			have_underlay = true;
 		} else {
 			if (!parse_uint(v, 1000000, &cap) || cap == 0) {
@@ -512,7 +767,7 @@ static void st_slice(struct parser *p)
 		    p->t->slice, p->t->slice_loc.line);
 		return;
 	}
-	if (!valid_name(p->tok[1].s, TOPO_NAME_LEN)) {
+	if (!valid_name(p->tok[1].s, strlen(p->tok[1].s))) {
 		err(p, 1, "invalid slice name `%s' (letters, digits, `-' and `_', at most %d characters)",
 		    p->tok[1].s, TOPO_NAME_LEN - 1);
 		return;
@@ -525,16 +780,54 @@ static void st_slice(struct parser *p)
 	p->t->slice_loc = tloc(p, 1);
 }
 
+/* `node NODE' and `hostname HOSTNAME' after `host NAME'. */
+static void host_options(struct parser *p, struct host *h)
+{
+	bool named = false;
+	uint32_t seen = 0;
+
+	for (int i = 2; i < p->ntok; i += 2) {
+		const char *o = p->tok[i].s, *v;
+
+		if (!in_list(o, host_opts)) {
+			err(p, i, "unknown host option `%s'%s", o, hint(o, host_opts));
+			return;
+		}
+		if (!opt_once(p, i, host_opts, &seen) ||
+		    !(v = arg(p, i, !strcmp(o, "node") ? "a node name" : "a hostname")))
+			return;
+		if (!strcmp(o, "node")) {
+			if (!valid_name(v, strlen(v))) {
+				err(p, i + 1, "invalid node name `%s'", v);
+				return;
+			}
+			snprintf(h->node_name, sizeof(h->node_name), "%s", v);
+			h->node_loc = tloc(p, i + 1);
+		} else if (!valid_hostname(v)) {
+			err(p, i + 1, "invalid hostname `%s' (RFC 1123: dot-separated labels of letters, digits and inner `-')",
+			    v);
+			return;
+		} else {
+			snprintf(h->hostname, sizeof(h->hostname), "%s", v);
+			named = true;
+		}
+	}
+	if (!named && !valid_hostname(h->name))
+		err(p, 1, "host name `%s' is not a valid hostname (RFC 1123: letters, digits and inner `-'); give one with `hostname NAME'",
+		    h->name);
+}
+
 static void st_host(struct parser *p)
 {
 	struct host *h;
+	size_t first;
 
 	p->ctx = CTX_SKIP;
 	if (!stmt_name(p, "host"))
 		return;
-	if (topo_host(p->t, p->tok[1].s) >= 0) {
+	if (!ht_add(&p->hosts, p->tok[1].s, strlen(p->tok[1].s), p->t->n_hosts, &first)) {
 		err(p, 1, "duplicate host `%s' (first defined at line %d)", p->tok[1].s,
-		    p->t->hosts[topo_host(p->t, p->tok[1].s)].loc.line);
+		    p->t->hosts[first].loc.line);
 		return;
 	}
 	h = PUSH(p->t->hosts, p->t->n_hosts);
@@ -544,25 +837,7 @@ static void st_host(struct parser *p)
 	h->loc = tloc(p, 1);
 	p->ctx = CTX_HOST;
 	p->idx = p->t->n_hosts - 1;
-	for (int i = 2; i < p->ntok; i += 2) {
-		const char *o = p->tok[i].s, *v;
-
-		if (strcmp(o, "node") && strcmp(o, "hostname")) {
-			err(p, i, "unknown host option `%s'%s", o, hint(o, host_opts));
-			return;
-		}
-		if (!(v = arg(p, i, !strcmp(o, "node") ? "a node name" : "a hostname")))
-			return;
-		if (!strcmp(o, "node")) {
-			snprintf(h->node_name, sizeof(h->node_name), "%s", v);
-			h->node_loc = tloc(p, i + 1);
-		} else if (!valid_hostname(v)) {
-			err(p, i + 1, "invalid hostname `%s'", v);
-			return;
-		} else {
-			snprintf(h->hostname, sizeof(h->hostname), "%s", v);
-		}
-	}
+	host_options(p, h);
 }
 
 /* Parses "host:ifname" at token i into e. */
@@ -574,7 +849,7 @@ static bool parse_end(struct parser *p, int i, struct endpoint *e)
 		err(p, i, "expected HOST:INTERFACE, got `%s'", s);
 		return false;
 	}
-	if (colon - s >= TOPO_NAME_LEN || colon == s) {
+	if (!valid_name(s, (size_t)(colon - s))) {
 		err(p, i, "bad host name in `%s'", s);
 		return false;
 	}
@@ -597,16 +872,18 @@ static bool parse_end(struct parser *p, int i, struct endpoint *e)
 /* Options after the ends of a link or lan, from token i. */
 static void link_options(struct parser *p, struct link *l, int i)
 {
+	uint32_t seen = 0;
+
 	for (; i < p->ntok; i += 2) {
 		const char *o = p->tok[i].s, *v;
 		unsigned long n;
 
-		if (strcmp(o, "mtu") && strcmp(o, "key")) {
+		if (!in_list(o, link_opts)) {
 			err(p, i, "unknown %s option `%s'%s", l->kind == LINK_LAN ? "lan" : "link",
 			    o, hint(o, link_opts));
 			return;
 		}
-		if (!(v = arg(p, i, "a number")))
+		if (!opt_once(p, i, link_opts, &seen) || !(v = arg(p, i, "a number")))
 			return;
 		if (!strcmp(o, "mtu")) {
 			if (!parse_uint(v, 65535, &n) || n < 68) {
@@ -626,6 +903,12 @@ static void link_options(struct parser *p, struct link *l, int i)
 	}
 }
 
+/* Takes back the link or lan being read (after an error in its ends). */
+static void drop_link(struct parser *p)
+{
+	free(p->t->links[--p->t->n_links].ends);
+}
+
 static void st_link(struct parser *p)
 {
 	struct link *l;
@@ -642,7 +925,7 @@ static void st_link(struct parser *p)
 		struct endpoint e = { 0 };
 
 		if (!parse_end(p, i, &e)) {
-			free(p->t->links[--p->t->n_links].ends);
+			drop_link(p);
 			return;
 		}
 		*PUSH(l->ends, l->n_ends) = e;
@@ -657,14 +940,15 @@ static void st_link(struct parser *p)
 static void st_lan(struct parser *p)
 {
 	struct link *l;
+	size_t first;
 	int i;
 
 	p->ctx = CTX_SKIP;
 	if (!stmt_name(p, "lan"))
 		return;
-	if (topo_link(p->t, p->tok[1].s) >= 0) {
+	if (ht_get_str(&p->lans, p->tok[1].s, &first)) {
 		err(p, 1, "duplicate lan `%s' (first defined at line %d)", p->tok[1].s,
-		    p->t->links[topo_link(p->t, p->tok[1].s)].loc.line);
+		    p->t->links[first].loc.line);
 		return;
 	}
 	l = PUSH(p->t->links, p->t->n_links);
@@ -675,16 +959,17 @@ static void st_lan(struct parser *p)
 		struct endpoint e = { 0 };
 
 		if (!parse_end(p, i, &e)) {
-			free(p->t->links[--p->t->n_links].ends);
+			drop_link(p);
 			return;
 		}
 		*PUSH(l->ends, l->n_ends) = e;
 	}
 	if (l->n_ends < 2) {
 		err(p, i, "a lan needs at least two members, HOST:INTERFACE ...");
-		free(p->t->links[--p->t->n_links].ends);
+		drop_link(p);
 		return;
 	}
+	ht_add(&p->lans, l->name, strlen(l->name), p->t->n_links - 1, &first);
 	p->ctx = CTX_LINK;
 	p->idx = p->t->n_links - 1;
 	link_options(p, l, i);
@@ -694,6 +979,7 @@ static void sub_sysctl(struct parser *p, struct host *h)
 {
 	const char *s, *eq;
 	struct sysctl *sc;
+	int klen;
 
 	if (!(s = arg(p, 0, "KEY=VALUE")))
 		return;
@@ -702,19 +988,23 @@ static void sub_sysctl(struct parser *p, struct host *h)
 		err(p, 1, "expected KEY=VALUE, got `%s'", s);
 		return;
 	}
-	if (strncmp(s, "net.", 4)) {
-		err(p, 1, "sysctl `%.*s' is not per network namespace (only net.* keys can be set)",
-		    (int)(eq - s), s);
+	klen = (int)(eq - s);
+	if ((size_t)klen >= sizeof(sc->key) || strlen(eq + 1) >= sizeof(sc->value)) {
+		err(p, 1, "sysctl `%s' is too long", s);
 		return;
 	}
-	for (const char *c = s; c < eq; c++) {
-		if (!isalnum((unsigned char)*c) && !strchr("._-", *c)) {
-			err(p, 1, "invalid sysctl key `%.*s'", (int)(eq - s), s);
-			return;
-		}
+	if (!valid_sysctl_key(s, (size_t)klen)) {
+		err(p, 1, "invalid sysctl key `%.*s' (names of letters, digits, `-' and `_' joined by dots)",
+		    klen, s);
+		return;
 	}
-	if ((size_t)(eq - s) >= sizeof(sc->key) || strlen(eq + 1) >= sizeof(sc->value)) {
-		err(p, 1, "sysctl `%s' is too long", s);
+	if (strncmp(s, "net.", 4)) {
+		err(p, 1, "sysctl `%.*s' is not per network namespace (only net.* keys can be set)",
+		    klen, s);
+		return;
+	}
+	if (!eq[1]) {
+		err(p, 1, "sysctl `%.*s' has no value (KEY=VALUE)", klen, s);
 		return;
 	}
 	if (p->ntok > 2) {
@@ -722,7 +1012,7 @@ static void sub_sysctl(struct parser *p, struct host *h)
 		return;
 	}
 	sc = PUSH(h->sysctls, h->n_sysctls);
-	memcpy(sc->key, s, (size_t)(eq - s));
+	memcpy(sc->key, s, (size_t)klen);
 	snprintf(sc->value, sizeof(sc->value), "%s", eq + 1);
 	sc->loc = tloc(p, 1);
 }
@@ -742,6 +1032,28 @@ static void bad_prefix(struct parser *p, int i, int r)
 		err(p, i, "bad address `%s'", s);
 }
 
+/* Token i as an address of a host's own (on lo or on an interface):
+ * false after reporting why it cannot be one. */
+static bool own_address(struct parser *p, int i, struct prefix *pf, bool need_len)
+{
+	const char *why;
+	int r = prefix_parse(p->tok[i].s, pf, need_len);
+
+	if (r) {
+		bad_prefix(p, i, r);
+		return false;
+	}
+	if (!pf->len) {
+		err(p, i, "`%s' has a prefix length of 0 (an address needs a subnet)", p->tok[i].s);
+		return false;
+	}
+	if ((why = unusable(pf))) {
+		err(p, i, "`%s' is %s, not a host's own", p->tok[i].s, why);
+		return false;
+	}
+	return true;
+}
+
 static void sub_loopback(struct parser *p, struct host *h)
 {
 	if (p->ntok < 2) {
@@ -750,19 +1062,49 @@ static void sub_loopback(struct parser *p, struct host *h)
 	}
 	for (int i = 1; i < p->ntok; i++) {
 		struct prefix pf;
-		int r = prefix_parse(p->tok[i].s, &pf, false);
 
-		if (r) {
-			bad_prefix(p, i, r);
+		if (!own_address(p, i, &pf, false))
 			return;
-		}
 		*PUSH(h->loopbacks, h->n_loopbacks) = pf;
 	}
+}
+
+/* `via', `dev' or `metric' at token i, with its value v, into rt. */
+static bool route_option(struct parser *p, int i, const char *v, struct route *rt)
+{
+	const char *o = p->tok[i].s;
+	unsigned long n;
+
+	if (!strcmp(o, "via")) {
+		if (prefix_parse(v, &rt->via, false) || strchr(v, '/')) {
+			err(p, i + 1, "bad gateway address `%s'", v);
+			return false;
+		}
+		if (rt->via.family != rt->dst.family) {
+			err(p, i + 1, "gateway `%s' is not an %s address like the destination",
+			    v, rt->dst.family == AF_INET ? "IPv4" : "IPv6");
+			return false;
+		}
+	} else if (!strcmp(o, "dev")) {
+		if (!valid_ifname(v)) {
+			err(p, i + 1, "invalid interface name `%s'", v);
+			return false;
+		}
+		snprintf(rt->dev, sizeof(rt->dev), "%s", v);
+	} else {
+		if (!parse_uint(v, UINT32_MAX, &n)) {
+			err(p, i + 1, "bad metric `%s'", v);
+			return false;
+		}
+		rt->metric = (uint32_t)n;
+	}
+	return true;
 }
 
 static void sub_route(struct parser *p, struct host *h)
 {
 	struct route rt = { 0 };
+	uint32_t seen = 0;
 	const char *v;
 	int r;
 
@@ -780,38 +1122,16 @@ static void sub_route(struct parser *p, struct host *h)
 	}
 	for (int i = 2; i < p->ntok; i += 2) {
 		const char *o = p->tok[i].s;
-		unsigned long n;
 
-		if (strcmp(o, "via") && strcmp(o, "dev") && strcmp(o, "metric")) {
+		if (!in_list(o, route_opts)) {
 			err(p, i, "unknown route option `%s'%s", o, hint(o, route_opts));
 			return;
 		}
-		if (!(v = arg(p, i, !strcmp(o, "via") ? "a gateway address" :
-			      !strcmp(o, "dev") ? "an interface name" : "a number")))
+		if (!opt_once(p, i, route_opts, &seen) ||
+		    !(v = arg(p, i, !strcmp(o, "via") ? "a gateway address" :
+			      !strcmp(o, "dev") ? "an interface name" : "a number")) ||
+		    !route_option(p, i, v, &rt))
 			return;
-		if (!strcmp(o, "via")) {
-			if (prefix_parse(v, &rt.via, false) || strchr(v, '/')) {
-				err(p, i + 1, "bad gateway address `%s'", v);
-				return;
-			}
-			if (rt.via.family != rt.dst.family) {
-				err(p, i + 1, "gateway `%s' is not an %s address like the destination",
-				    v, rt.dst.family == AF_INET ? "IPv4" : "IPv6");
-				return;
-			}
-		} else if (!strcmp(o, "dev")) {
-			if (!valid_ifname(v)) {
-				err(p, i + 1, "invalid interface name `%s'", v);
-				return;
-			}
-			snprintf(rt.dev, sizeof(rt.dev), "%s", v);
-		} else {
-			if (!parse_uint(v, UINT32_MAX, &n)) {
-				err(p, i + 1, "bad metric `%s'", v);
-				return;
-			}
-			rt.metric = (uint32_t)n;
-		}
 	}
 	if (!rt.via.family && !rt.dev[0]) {
 		err(p, p->ntok, "a route needs `via GATEWAY' or `dev INTERFACE'");
@@ -822,56 +1142,72 @@ static void sub_route(struct parser *p, struct host *h)
 
 static void sub_run(struct parser *p, struct host *h)
 {
+	size_t len = 0;
 	struct run *r;
+	char *c;
 
 	if (p->ntok < 2) {
 		err(p, 1, "expected a command after `run'");
 		return;
 	}
+	/* The rest of the line, its words joined by single spaces. */
+	for (int i = 1; i < p->ntok; i++)
+		len += strlen(p->tok[i].s) + 1;
 	r = PUSH(h->runs, h->n_runs);
-	/* The rest of the line, as written (the tokenizer cut it up). */
-	r->cmd = strdup(p->tok[1].s);
-	for (int i = 2; i < p->ntok; i++) {
-		char *c;
-
-		if (asprintf(&c, "%s %s", r->cmd, p->tok[i].s) < 0)
-			abort();
-		free(r->cmd);
-		r->cmd = c;
+	r->cmd = c = malloc(len);
+	if (!c)
+		abort();
+	for (int i = 1; i < p->ntok; i++) {
+		c = stpcpy(c, p->tok[i].s);
+		*c++ = ' ';
 	}
+	c[-1] = '\0';
 	r->loc = tloc(p, 1);
+}
+
+/* The file that token i names (relative to the topology's directory):
+ * its absolute path, resolved now so that it still holds after a chdir;
+ * or NULL after reporting why it cannot be read. */
+static char *source_file(struct parser *p, int i)
+{
+	const char *name = p->tok[i].s;
+	char *joined, *abs = NULL;
+	struct stat st;
+
+	if (name[0] == '/')
+		joined = strdup(name);
+	else if (asprintf(&joined, "%s/%s", p->t->dir, name) < 0)
+		abort();
+	if (!joined)
+		abort();
+	if (stat(joined, &st) || !S_ISREG(st.st_mode))
+		err(p, i, "cannot read `%s': %s", name,
+		    access(joined, F_OK) ? strerror(errno) : "not a regular file");
+	else if (!(abs = realpath(joined, NULL)))
+		err(p, i, "cannot read `%s': %s", name, strerror(errno));
+	free(joined);
+	return abs;
 }
 
 static void sub_file(struct parser *p, struct host *h)
 {
 	struct file_ent *f;
-	struct stat st;
-	const char *src;
-	char *path;
+	char *src;
 
 	if (p->ntok != 3) {
 		err(p, p->ntok < 3 ? p->ntok : 3, "expected `file DEST SOURCE' (DEST under /etc)");
 		return;
 	}
-	if (strncmp(p->tok[1].s, "/etc/", 5) || strstr(p->tok[1].s, "/../") ||
-	    strlen(p->tok[1].s) >= sizeof(f->dest) || p->tok[1].s[5] == '\0') {
-		err(p, 1, "file destination `%s' must be a path under /etc/", p->tok[1].s);
+	if (!valid_etc_path(p->tok[1].s)) {
+		err(p, 1, "file destination `%s' must be a normal path under /etc/ (absolute; no `.', `..', `//' or trailing `/')",
+		    p->tok[1].s);
 		return;
 	}
-	src = p->tok[2].s;
-	if (src[0] == '/')
-		path = strdup(src);
-	else if (asprintf(&path, "%s/%s", p->t->dir, src) < 0)
-		abort();
-	if (stat(path, &st) || !S_ISREG(st.st_mode)) {
-		err(p, 2, "cannot read `%s': %s", src,
-		    access(path, F_OK) ? strerror(errno) : "not a regular file");
-		free(path);
+	if (!(src = source_file(p, 2)))
 		return;
-	}
 	f = PUSH(h->files, h->n_files);
 	snprintf(f->dest, sizeof(f->dest), "%s", p->tok[1].s);
-	f->src = path;
+	f->src = src;
 	f->loc = tloc(p, 1);
 }
 
@@ -882,14 +1218,94 @@ const char *const topo_frr_daemons[] = { "zebra", "staticd", "bgpd", "ospfd", "o
 static const char *const routing_opts[] = { "config", "restart", NULL };
 static const char *const restart_words[] = { "always", "on-failure", "never", NULL };
 
+/* FRR daemon w (token i) into *daemons: false after reporting an unknown
+ * or repeated one. */
+static bool frr_daemon(struct parser *p, int i, uint32_t *daemons)
+{
+	const char *w = p->tok[i].s;
+	int d;
+
+	for (d = 0; topo_frr_daemons[d]; d++)
+		if (!strcmp(w, topo_frr_daemons[d]))
+			break;
+	if (!topo_frr_daemons[d]) {
+		const char *hn = hint(w, topo_frr_daemons);
+
+		err(p, i, "unknown FRR daemon `%s'%s", w,
+		    *hn ? hn : " (expected zebra, bgpd, ospfd, ospf6d, isisd, ripd, ...)");
+		return false;
+	}
+	if (*daemons & (1u << d)) {
+		err(p, i, "FRR daemon `%s' is named twice", w);
+		return false;
+	}
+	*daemons |= 1u << d;
+	return true;
+}
+
+/* `restart POLICY' at token i. */
+static bool restart_policy(struct parser *p, int i, const char *v, enum restart_policy *r)
+{
+	if (!strcmp(v, "always"))
+		*r = RESTART_ALWAYS;
+	else if (!strcmp(v, "on-failure"))
+		*r = RESTART_ON_FAILURE;
+	else if (!strcmp(v, "never"))
+		*r = RESTART_NEVER;
+	else {
+		err(p, i + 1, "bad restart policy `%s' (expected always, on-failure or never)%s",
+		    v, hint(v, restart_words));
+		return false;
+	}
+	return true;
+}
+
+/* The words after `frr' or `bird': daemons, `config FILE' (its token in
+ * *cfg_tok), `restart POLICY'. */
+static bool routing_words(struct parser *p, bool frr, struct routing *nr, int *cfg_tok)
+{
+	const char *what = frr ? "frr" : "bird";
+	bool restart = false;
+
+	for (int i = 1; i < p->ntok; i++) {
+		const char *w = p->tok[i].s, *v;
+
+		if (!in_list(w, routing_opts)) {
+			if (!frr) {
+				err(p, i, "unknown bird option `%s'%s", w, hint(w, routing_opts));
+				return false;
+			}
+			if (!frr_daemon(p, i, &nr->daemons))
+				return false;
+			continue;
+		}
+		if (!(v = arg(p, i, !strcmp(w, "config") ? "a file name" : "always, on-failure or never")))
+			return false;
+		if (!strcmp(w, "config")) {
+			if (*cfg_tok) {
+				err(p, i, "a second `config' for `%s'", what);
+				return false;
+			}
+			*cfg_tok = i + 1;
+		} else if (restart) {
+			err(p, i, "option `restart' is given twice");
+			return false;
+		} else if (!restart_policy(p, i, v, &nr->restart)) {
+			return false;
+		}
+		restart |= !strcmp(w, "restart");
+		i++;
+	}
+	return true;
+}
+
 /* `frr DAEMON... config FILE [restart POLICY]' and
  * `bird config FILE [restart POLICY]' (docs/routing.md). */
 static void sub_routing(struct parser *p, struct host *h, bool frr)
 {
 	struct routing *r = frr ? &h->frr : &h->bird;
-	const char *what = frr ? "frr" : "bird";
 	struct routing nr = { .set = true, .loc = tloc(p, 0) };
-	struct stat st;
+	const char *what = frr ? "frr" : "bird";
 	int cfg_tok = 0;
 
 	if (r->set) {
@@ -897,88 +1313,28 @@ static void sub_routing(struct parser *p, struct host *h, bool frr)
 		    what, h->name, r->loc.line);
 		return;
 	}
-	for (int i = 1; i < p->ntok; i++) {
-		const char *w = p->tok[i].s, *v;
-
-		if (!strcmp(w, "config") || !strcmp(w, "restart")) {
-			if (!(v = arg(p, i, !strcmp(w, "config") ? "a file name" : "always, on-failure or never")))
-				goto fail;
-			if (!strcmp(w, "config")) {
-				if (nr.config) {
-					err(p, i, "a second `config' for `%s'", what);
-					goto fail;
-				}
-				if (v[0] == '/')
-					nr.config = strdup(v);
-				else if (asprintf(&nr.config, "%s/%s", p->t->dir, v) < 0)
-					abort();
-				cfg_tok = i + 1;
-			} else if (!strcmp(v, "always")) {
-				nr.restart = RESTART_ALWAYS;
-			} else if (!strcmp(v, "on-failure")) {
-				nr.restart = RESTART_ON_FAILURE;
-			} else if (!strcmp(v, "never")) {
-				nr.restart = RESTART_NEVER;
-			} else {
-				err(p, i + 1, "bad restart policy `%s' (expected always, on-failure or never)%s",
-				    v, hint(v, restart_words));
-				goto fail;
-			}
-			i++;
-			continue;
-		}
-		if (!frr) {
-			err(p, i, "unknown bird option `%s'%s", w, hint(w, routing_opts));
-			goto fail;
-		}
-		{
-			int d;
-
-			for (d = 0; topo_frr_daemons[d]; d++)
-				if (!strcmp(w, topo_frr_daemons[d]))
-					break;
-			if (!topo_frr_daemons[d]) {
-				const char *hn = hint(w, topo_frr_daemons);
-
-				err(p, i, "unknown FRR daemon `%s'%s", w,
-				    *hn ? hn : " (expected zebra, bgpd, ospfd, ospf6d, isisd, ripd, ...)");
-				goto fail;
-			}
-			if (nr.daemons & (1u << d)) {
-				err(p, i, "FRR daemon `%s' is named twice", w);
-				goto fail;
-			}
-			nr.daemons |= 1u << d;
-		}
-	}
+	if (!routing_words(p, frr, &nr, &cfg_tok))
+		return;
 	if (frr && !nr.daemons) {
 		err(p, 1, "expected FRR daemon names after `frr' (zebra, bgpd, ospfd, isisd, ...)");
-		goto fail;
+		return;
 	}
-	if (!nr.config) {
+	if (!cfg_tok) {
 		err(p, p->ntok, "`%s' needs `config FILE' (relative to the topology file)", what);
-		goto fail;
+		return;
 	}
-	if (stat(nr.config, &st) || !S_ISREG(st.st_mode)) {
-		err(p, cfg_tok, "cannot read `%s': %s", p->tok[cfg_tok].s,
-		    access(nr.config, F_OK) ? strerror(errno) : "not a regular file");
-		goto fail;
-	}
+	if (!(nr.config = source_file(p, cfg_tok)))
+		return;
 	nr.daemons |= frr ? 1u : 0;	/* zebra: every other FRR daemon needs it */
 	*r = nr;
-	return;
-fail:
-	free(nr.config);
 }
 
-/* `addr HOST[:IF] PREFIX...' under a link or lan. */
-static void sub_addr(struct parser *p, struct link *l)
+/* The end of link l that `addr' or `discipline' names (HOST or HOST:IF),
+ * or NULL after reporting why none. */
+static struct endpoint *named_end(struct parser *p, struct link *l, const char *who)
 {
 	struct endpoint *e = NULL;
-	const char *who;
 
-	if (!(who = arg(p, 0, "a host name")))
-		return;
 	for (size_t i = 0; i < l->n_ends; i++) {
 		char full[TOPO_NAME_LEN + TOPO_IFNAME_LEN + 1];
 
@@ -986,15 +1342,24 @@ static void sub_addr(struct parser *p, struct link *l)
 		if (!strcmp(who, full) || !strcmp(who, l->ends[i].hname)) {
 			if (e && !strchr(who, ':')) {
 				err(p, 1, "host `%s' has two ends here: write HOST:INTERFACE", who);
-				return;
+				return NULL;
 			}
 			e = &l->ends[i];
 		}
 	}
-	if (!e) {
+	if (!e)
 		err(p, 1, "`%s' is not an end of this %s", who, l->kind == LINK_LAN ? "lan" : "link");
+	return e;
+}
+
+/* `addr HOST[:IF] PREFIX...' under a link or lan. */
+static void sub_addr(struct parser *p, struct link *l)
+{
+	struct endpoint *e;
+	const char *who;
+
+	if (!(who = arg(p, 0, "a host name")) || !(e = named_end(p, l, who)))
 		return;
-	}
 	if (p->ntok < 3) {
 		err(p, 2, "expected one or more ADDRESS/LENGTH after `%s'", who);
 		return;
@@ -1003,12 +1368,10 @@ static void sub_addr(struct parser *p, struct link *l)
 		e->addr_loc = tloc(p, 2);
 	for (int i = 2; i < p->ntok; i++) {
 		struct prefix pf;
-		int r = prefix_parse(p->tok[i].s, &pf, true), special;
+		int special;
 
-		if (r) {
-			bad_prefix(p, i, r);
+		if (!own_address(p, i, &pf, true))
 			return;
-		}
 		if ((special = v4_special(&pf))) {
 			err(p, i, "`%s' is the %s address of its subnet", p->tok[i].s,
 			    special == 1 ? "network" : "broadcast");
@@ -1018,12 +1381,72 @@ static void sub_addr(struct parser *p, struct link *l)
 	}
 }
 
+/* Option o with value v into d; false if v is not a value of o. */
+static bool disc_option(const char *o, const char *v, struct disc *d)
+{
+	unsigned long n = 0;
+	bool ok;
+
+	if (!strcmp(o, "delay"))
+		return parse_time(v, &d->delay_ns);
+	if (!strcmp(o, "jitter"))
+		return parse_time(v, &d->jitter_ns);
+	if (!strcmp(o, "loss"))
+		return parse_percent(v, &d->loss);
+	if (!strcmp(o, "duplicate"))
+		return parse_percent(v, &d->duplicate);
+	if (!strcmp(o, "reorder"))
+		return parse_percent(v, &d->reorder);
+	if (!strcmp(o, "corrupt"))
+		return parse_percent(v, &d->corrupt);
+	if (!strcmp(o, "rate"))
+		return parse_rate(v, &d->rate_bps);
+	ok = parse_uint(v, UINT32_MAX, &n) && n > 0;
+	d->limit = (uint32_t)n;
+	return ok;
+}
+
+/* The options of a discipline line, from token 2, into d. */
+static bool disc_options(struct parser *p, struct disc *d)
+{
+	uint32_t seen = 0;
+
+	for (int i = 2; i < p->ntok; i += 2) {
+		const char *o = p->tok[i].s, *v;
+
+		if (!in_list(o, disc_opts)) {
+			err(p, i, "unknown %s option `%s'%s", "discipline", o, hint(o, disc_opts));
+			return false;
+		}
+		if (!opt_once(p, i, disc_opts, &seen) || !(v = arg(p, i, "a value")))
+			return false;
+		if (!disc_option(o, v, d)) {
+			const char *want = !strcmp(o, "delay") || !strcmp(o, "jitter") ?
+				"a time such as 10ms, 500us or 1s" :
+				!strcmp(o, "rate") ? "a rate such as 100mbit, 10kbit or 1gbit" :
+				!strcmp(o, "limit") ? "a number of packets" : "a percentage such as 0.1%";
+
+			err(p, i + 1, "bad %s `%s' (expected %s)", o, v, want);
+			return false;
+		}
+	}
+	if (d->jitter_ns && !d->delay_ns)
+		err(p, 1, "jitter needs a delay");
+	else if (d->jitter_ns > d->delay_ns)
+		err(p, 1, "jitter is larger than the delay");
+	else if (d->reorder > 0 && !d->delay_ns)
+		err(p, 1, "reorder needs a delay (packets are reordered by sending some without it)");
+	else
+		return true;
+	return false;
+}
+
 /* `discipline both|HOST[:IF] OPTION VALUE ...' */
 static void sub_discipline(struct parser *p, struct link *l)
 {
 	struct disc d = { .set = true };
+	bool found = false, both;
 	const char *who;
-	bool found = false;
 
 	if (!(who = arg(p, 0, "`both' or a host name")))
 		return;
@@ -1032,63 +1455,14 @@ static void sub_discipline(struct parser *p, struct link *l)
 		err(p, 2, "expected discipline options (delay, jitter, loss, duplicate, reorder, corrupt, rate, limit)");
 		return;
 	}
-	for (int i = 2; i < p->ntok; i += 2) {
-		const char *o = p->tok[i].s, *v;
-		unsigned long n = 0;
-		bool ok;
-
-		if (!in_list(o, disc_opts)) {
-			err(p, i, "unknown %s option `%s'%s", "discipline", o, hint(o, disc_opts));
-			return;
-		}
-		if (!(v = arg(p, i, "a value")))
-			return;
-		if (!strcmp(o, "delay"))
-			ok = parse_time(v, &d.delay_ns);
-		else if (!strcmp(o, "jitter"))
-			ok = parse_time(v, &d.jitter_ns);
-		else if (!strcmp(o, "loss"))
-			ok = parse_percent(v, &d.loss);
-		else if (!strcmp(o, "duplicate"))
-			ok = parse_percent(v, &d.duplicate);
-		else if (!strcmp(o, "reorder"))
-			ok = parse_percent(v, &d.reorder);
-		else if (!strcmp(o, "corrupt"))
-			ok = parse_percent(v, &d.corrupt);
-		else if (!strcmp(o, "rate"))
-			ok = parse_rate(v, &d.rate_bps);
-		else {
-			ok = parse_uint(v, UINT32_MAX, &n) && n > 0;
-			d.limit = (uint32_t)n;
-		}
-		if (!ok) {
-			const char *want = !strcmp(o, "delay") || !strcmp(o, "jitter") ?
-				"a time such as 10ms, 500us or 1s" :
-				!strcmp(o, "rate") ? "a rate such as 100mbit, 10kbit or 1gbit" :
-				!strcmp(o, "limit") ? "a number of packets" : "a percentage such as 0.1%";
-			err(p, i + 1, "bad %s `%s' (expected %s)", o, v, want);
-			return;
-		}
-	}
-	if (d.jitter_ns && !d.delay_ns) {
-		err(p, 1, "jitter needs a delay");
+	if (!disc_options(p, &d))
 		return;
-	}
-	if (d.jitter_ns > d.delay_ns) {
-		err(p, 1, "jitter is larger than the delay");
-		return;
-	}
-	if (d.reorder > 0 && !d.delay_ns) {
-		err(p, 1, "reorder needs a delay (packets are reordered by sending some without it)");
-		return;
-	}
+	both = !strcmp(who, "both");
 	for (size_t i = 0; i < l->n_ends; i++) {
 		char full[TOPO_NAME_LEN + TOPO_IFNAME_LEN + 1];
 		struct endpoint *e = &l->ends[i];
 
 		snprintf(full, sizeof(full), "%s:%s", e->hname, e->ifname);
-		bool both = !strcmp(who, "both");
-
 		if (!both && strcmp(who, e->hname) && strcmp(who, full))
 			continue;
 		found = true;
@@ -1170,280 +1544,505 @@ static void statement(struct parser *p, bool indented)
 		p->ctx = CTX_SKIP;
 	}
 }
-
 /* --- whole-topology checks ------------------------------------------- */
 
-static int node_of(const struct topo *t, int host)
+/* In the table of links' ends, keyed "host:ifname": link << END_BITS | end. */
+#define END_BITS 8
+_Static_assert(MAX_TOKENS <= 1 << END_BITS, "a lan's ends fit in END_BITS");
+
+static struct endpoint *end_at(const struct topo *t, size_t v)
 {
-	return t->hosts[host].node;
+	return &t->links[v >> END_BITS].ends[v & ((1u << END_BITS) - 1)];
+}
+
+static void check_underlays(struct parser *p)
+{
+	const struct topo *t = p->t;
+	struct htab seen = { 0 };
+	size_t first;
+
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		const struct tnode *n = &t->nodes[i];
+
+		if (n->underlay.s_addr &&
+		    !ht_add(&seen, &n->underlay, sizeof(n->underlay), i, &first))
+			errat(p, n->loc, "nodes `%s' and `%s' have the same underlay address",
+			      t->nodes[first].name, n->name);
+	}
+	ht_free(&seen);
+}
+
+/* Placement: the named node, else the first node, else this machine.  A
+ * host on an unknown node keeps node -1. */
+static void place_hosts(struct parser *p)
+{
+	const char *names[64] = { 0 };
+	struct topo *t = p->t;
+
+	for (size_t n = 0; n < t->n_nodes && n < 63; n++)
+		names[n] = t->nodes[n].name;
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		struct host *h = &t->hosts[i];
+		size_t n;
+
+		if (!h->node_name[0])
+			h->node = t->n_nodes ? 0 : -1;
+		else if (ht_get_str(&p->nodes, h->node_name, &n))
+			h->node = (int)n;
+		else if (!p->stop)
+			errat(p, h->node_loc, "unknown node `%s'%s", h->node_name,
+			      hint(h->node_name, names));
+	}
+}
+
+static void check_capacities(struct parser *p)
+{
+	const struct topo *t = p->t;
+	size_t *count = calloc(t->n_nodes + 1, sizeof(*count));
+
+	if (!count)
+		abort();
+	for (size_t i = 0; i < t->n_hosts; i++)
+		if (t->hosts[i].node >= 0)
+			count[t->hosts[i].node]++;
+	for (size_t n = 0; n < t->n_nodes; n++)
+		if (t->nodes[n].capacity && count[n] > (size_t)t->nodes[n].capacity)
+			errat(p, t->nodes[n].loc, "node `%s' has capacity %d but %zu hosts are placed on it",
+			      t->nodes[n].name, t->nodes[n].capacity, count[n]);
+	free(count);
+}
+
+static void unknown_host(struct parser *p, const struct endpoint *e)
+{
+	const char *names[256] = { 0 };
+
+	if (p->stop)
+		return;
+	for (size_t n = 0; n < p->t->n_hosts && n < 255; n++)
+		names[n] = p->t->hosts[n].name;
+	errat(p, e->loc, "unknown host `%s'%s", e->hname, hint(e->hname, names));
+}
+
+/* Each end's host, and each interface in one link or lan only. */
+static void resolve_ends(struct parser *p, struct htab *ends)
+{
+	const struct topo *t = p->t;
+
+	for (size_t li = 0; li < t->n_links; li++) {
+		for (size_t ei = 0; ei < t->links[li].n_ends; ei++) {
+			char key[TOPO_NAME_LEN + TOPO_IFNAME_LEN + 1];
+			struct endpoint *e = &t->links[li].ends[ei];
+			size_t h, first;
+			int n;
+
+			if (!ht_get_str(&p->hosts, e->hname, &h)) {
+				unknown_host(p, e);
+				continue;
+			}
+			e->host = (int)h;
+			n = snprintf(key, sizeof(key), "%s:%s", e->hname, e->ifname);
+			if (!ht_add(ends, key, (size_t)n, li << END_BITS | ei, &first))
+				errat(p, e->loc, "interface %s:%s is used twice (also at line %d)",
+				      e->hname, e->ifname, end_at(t, first)->loc.line);
+		}
+	}
+}
+
+static bool link_resolved(const struct link *l)
+{
+	for (size_t ei = 0; ei < l->n_ends; ei++)
+		if (l->ends[ei].host < 0)
+			return false;
+	return true;
+}
+
+/* The first address of each family on every end shares the subnet of the
+ * first end that has one. */
+static void check_subnets(struct parser *p, const struct link *l)
+{
+	char a[64], b[64];
+
+	for (int fam = 0; fam < 2; fam++) {
+		int family = fam ? AF_INET6 : AF_INET;
+		const struct endpoint *fe = NULL;
+		const struct prefix *first = NULL;
+
+		for (size_t ei = 0; ei < l->n_ends; ei++) {
+			const struct endpoint *e = &l->ends[ei];
+
+			for (size_t k = 0; k < e->n_addrs; k++) {
+				if (e->addrs[k].family != family)
+					continue;
+				if (!first) {
+					first = &e->addrs[k];
+					fe = e;
+				} else if (e != fe && !same_subnet(first, &e->addrs[k])) {
+					errat(p, e->addr_loc, "%s on %s is not in the subnet of %s on %s",
+					      prefix_str(&e->addrs[k], a, sizeof(a)), e->hname,
+					      prefix_str(first, b, sizeof(b)), fe->hname);
+				}
+				break;
+			}
+		}
+	}
+}
+
+/* A lan stays on one node.  Hosts on an unknown node (node -1 while nodes
+ * are declared) were reported already, and are left out. */
+static void check_lan_nodes(struct parser *p, const struct link *l)
+{
+	const struct topo *t = p->t;
+	int first = -1;
+
+	if (l->kind != LINK_LAN || !t->n_nodes)
+		return;
+	for (size_t ei = 0; ei < l->n_ends; ei++) {
+		int n = t->hosts[l->ends[ei].host].node;
+
+		if (n < 0)
+			continue;
+		if (first < 0)
+			first = n;
+		else if (n != first)
+			errat(p, l->loc, "lan `%s' spans nodes `%s' and `%s': lans across nodes are not supported yet",
+			      l->name, t->nodes[first].name, t->nodes[n].name);
+	}
+}
+
+/* GRE keys: derived where not given (every node computes the same from
+ * the file alone), and different for every link and lan. */
+static void check_keys(struct parser *p)
+{
+	const struct topo *t = p->t;
+	struct htab keys = { 0 };
+	size_t first;
+
+	for (size_t li = 0; li < t->n_links; li++) {
+		struct link *l = &t->links[li];
+
+		if (!l->key_set)
+			l->key = topo_link_key(t->slice, l->name);
+		if (!ht_add(&keys, &l->key, sizeof(l->key), li, &first))
+			errat(p, l->key_set ? l->key_loc : l->loc,
+			      "GRE key %u of %s `%s' collides with %s `%s' at line %d (set another with `key N')",
+			      l->key, l->kind == LINK_LAN ? "lan" : "link", l->name,
+			      t->links[first].kind == LINK_LAN ? "lan" : "link", t->links[first].name,
+			      t->links[first].loc.line);
+	}
+	ht_free(&keys);
+}
+
+/* In the table of addresses: the loopbacks of host h, or the addresses of
+ * an end (its place in the table of ends). */
+static size_t owner_lo(size_t h)
+{
+	return h << 1;
+}
+
+static size_t owner_end(size_t li, size_t ei)
+{
+	return (li << END_BITS | ei) << 1 | 1;
+}
+
+#define ADDR_KEY_LEN 17
+
+static const uint8_t *addr_key(const struct prefix *a, uint8_t key[ADDR_KEY_LEN])
+{
+	key[0] = (uint8_t)a->family;
+	memcpy(key + 1, a->addr.bytes, 16);
+	return key;
+}
+
+static void loopback_addresses(struct parser *p, struct htab *seen)
+{
+	const struct topo *t = p->t;
+	char a[INET6_ADDRSTRLEN];
+	uint8_t key[ADDR_KEY_LEN];
+	size_t first;
+
+	for (size_t hi = 0; hi < t->n_hosts; hi++) {
+		const struct host *h = &t->hosts[hi];
+
+		for (size_t k = 0; k < h->n_loopbacks; k++) {
+			if (ht_add(seen, addr_key(&h->loopbacks[k], key), ADDR_KEY_LEN, owner_lo(hi), &first))
+				continue;
+			addr_str(&h->loopbacks[k], a, sizeof(a));
+			if (first >> 1 == hi)
+				errat(p, h->loc, "address %s is given twice to `%s'", a, h->name);
+			else
+				errat(p, h->loc, "loopback address %s of `%s' is already a loopback address of `%s'",
+				      a, h->name, t->hosts[first >> 1].name);
+		}
+	}
+}
+
+static void end_addresses(struct parser *p, struct htab *seen)
+{
+	const struct topo *t = p->t;
+	char a[INET6_ADDRSTRLEN];
+	uint8_t key[ADDR_KEY_LEN];
+	size_t first;
+
+	for (size_t li = 0; li < t->n_links; li++) {
+		for (size_t ei = 0; ei < t->links[li].n_ends; ei++) {
+			const struct endpoint *e = &t->links[li].ends[ei], *o;
+
+			for (size_t k = 0; k < e->n_addrs; k++) {
+				if (ht_add(seen, addr_key(&e->addrs[k], key), ADDR_KEY_LEN,
+					   owner_end(li, ei), &first))
+					continue;
+				addr_str(&e->addrs[k], a, sizeof(a));
+				if (!(first & 1)) {
+					errat(p, e->addr_loc, "address %s on %s:%s is a loopback address of `%s'",
+					      a, e->hname, e->ifname, t->hosts[first >> 1].name);
+					continue;
+				}
+				o = end_at(t, first >> 1);
+				errat(p, e->addr_loc, "address %s on %s:%s is already on %s:%s",
+				      a, e->hname, e->ifname, o->hname, o->ifname);
+			}
+		}
+	}
+}
+
+/* Every address once in the slice, loopbacks and links' alike. */
+static void check_addresses(struct parser *p)
+{
+	struct htab seen = { 0 };
+
+	loopback_addresses(p, &seen);
+	end_addresses(p, &seen);
+	ht_free(&seen);
+}
+
+/* Route devices are interfaces of their host; no two routes of a host to
+ * one destination with one metric (the kernel refuses the second; `default'
+ * is 0.0.0.0/0 and `default6' ::/0). */
+static void check_routes(struct parser *p, const struct htab *ends)
+{
+	const struct topo *t = p->t;
+	struct htab seen = { 0 };
+	char a[64];
+
+	for (size_t hi = 0; hi < t->n_hosts; hi++) {
+		const struct host *h = &t->hosts[hi];
+
+		for (size_t r = 0; r < h->n_routes; r++) {
+			const struct route *rt = &h->routes[r];
+			uint8_t key[sizeof(hi) + ADDR_KEY_LEN + 1 + sizeof(rt->metric)];
+			char dev[TOPO_NAME_LEN + TOPO_IFNAME_LEN + 1];
+			size_t first;
+
+			snprintf(dev, sizeof(dev), "%s:%s", h->name, rt->dev);
+			if (rt->dev[0] && strcmp(rt->dev, "lo") && !ht_get_str(ends, dev, &first))
+				errat(p, rt->loc, "route via dev `%s': host `%s' has no such interface",
+				      rt->dev, h->name);
+			memcpy(key, &hi, sizeof(hi));
+			addr_key(&rt->dst, key + sizeof(hi));
+			key[sizeof(hi) + ADDR_KEY_LEN] = rt->dst.len;
+			memcpy(key + sizeof(hi) + ADDR_KEY_LEN + 1, &rt->metric, sizeof(rt->metric));
+			if (!ht_add(&seen, key, sizeof(key), r, &first))
+				errat(p, rt->loc, "a second route to %s with metric %u on `%s' (the first is at line %d)",
+				      prefix_str(&rt->dst, a, sizeof(a)), rt->metric, h->name,
+				      h->routes[first].loc.line);
+		}
+	}
+	ht_free(&seen);
+}
+
+/* What a host's /etc receives: its `file' statements and the files that
+ * its frr and bird statements install (daemon.c). */
+struct etc_file {
+	const char *path;
+	const char *by;		/* the statement */
+	struct loc loc;
+};
+
+static const char *const frr_files[] = { "/etc/frr/frr.conf", "/etc/frr/daemons",
+	"/etc/frr/vtysh.conf", NULL };
+static const char *const bird_files[] = { "/etc/bird/bird.conf", NULL };
+
+static size_t etc_files(const struct host *h, struct etc_file **out)
+{
+	struct etc_file *f = NULL;
+	size_t n = 0;
+
+	for (int i = 0; h->frr.set && frr_files[i]; i++)
+		*PUSH(f, n) = (struct etc_file){ frr_files[i], "frr", h->frr.loc };
+	for (int i = 0; h->bird.set && bird_files[i]; i++)
+		*PUSH(f, n) = (struct etc_file){ bird_files[i], "bird", h->bird.loc };
+	for (size_t i = 0; i < h->n_files; i++)
+		*PUSH(f, n) = (struct etc_file){ h->files[i].dest, "file", h->files[i].loc };
+	*out = f;
+	return n;
+}
+
+/* One file at each path of a host's /etc, and none under another file. */
+static void check_host_files(struct parser *p, const struct host *h)
+{
+	struct htab seen = { 0 };
+	struct etc_file *f;
+	size_t n, first;
+
+	if (!h->n_files || !(n = etc_files(h, &f)))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (!ht_add(&seen, f[i].path, strlen(f[i].path), i, &first))
+			errat(p, f[i].loc, "`%s' of `%s' is already installed by the `%s' statement at line %d",
+			      f[i].path, h->name, f[first].by, f[first].loc.line);
+	for (size_t i = 0; i < n; i++) {
+		for (const char *c = f[i].path + 5; (c = strchr(c, '/')); c++) {
+			size_t len = (size_t)(c - f[i].path);
+
+			if (ht_get(&seen, f[i].path, len, &first))
+				errat(p, f[i].loc, "`%s' of `%s' cannot be installed: `%.*s' is a file (the `%s' statement at line %d)",
+				      f[i].path, h->name, (int)len, f[i].path, f[first].by,
+				      f[first].loc.line);
+		}
+	}
+	ht_free(&seen);
+	free(f);
 }
 
 static void check_topology(struct parser *p)
 {
-	struct topo *t = p->t;
-	char a[64], b[64];
+	const struct topo *t = p->t;
+	struct htab ends = { 0 };
 
 	if (!t->slice[0])
 		errat(p, (struct loc){ 1, 1 }, "no `slice NAME' statement (every topology names its slice)");
-
-	for (size_t i = 0; i < t->n_nodes; i++) {
-		for (size_t j = 0; j < i; j++) {
-			if (!strcmp(t->nodes[i].name, t->nodes[j].name))
-				errat(p, t->nodes[i].loc, "duplicate node `%s' (first defined at line %d)",
-				     t->nodes[i].name, t->nodes[j].loc.line);
-			else if (t->nodes[i].underlay.s_addr &&
-				 t->nodes[i].underlay.s_addr == t->nodes[j].underlay.s_addr)
-				errat(p, t->nodes[i].loc, "nodes `%s' and `%s' have the same underlay address",
-				     t->nodes[j].name, t->nodes[i].name);
-		}
-	}
-
-	/* Placement: the named node, else the first node, else this machine. */
-	for (size_t i = 0; i < t->n_hosts; i++) {
-		struct host *h = &t->hosts[i];
-
-		if (h->node_name[0]) {
-			h->node = topo_node(t, h->node_name);
-			if (h->node < 0) {
-				const char *names[64] = { 0 };
-
-				for (size_t n = 0; n < t->n_nodes && n < 63; n++)
-					names[n] = t->nodes[n].name;
-				errat(p, h->node_loc, "unknown node `%s'%s", h->node_name,
-				     hint(h->node_name, names));
-			}
-		} else {
-			h->node = t->n_nodes ? 0 : -1;
-		}
-	}
-	for (size_t n = 0; n < t->n_nodes; n++) {
-		int count = 0;
-
-		for (size_t i = 0; i < t->n_hosts; i++)
-			count += t->hosts[i].node == (int)n;
-		if (t->nodes[n].capacity && count > t->nodes[n].capacity)
-			errat(p, t->nodes[n].loc, "node `%s' has capacity %d but %d hosts are placed on it",
-			     t->nodes[n].name, t->nodes[n].capacity, count);
-	}
-
+	check_underlays(p);
+	place_hosts(p);
+	check_capacities(p);
+	resolve_ends(p, &ends);
 	for (size_t li = 0; li < t->n_links; li++) {
-		struct link *l = &t->links[li];
-		bool resolved = true;
-
-		for (size_t ei = 0; ei < l->n_ends; ei++) {
-			struct endpoint *e = &l->ends[ei];
-
-			e->host = topo_host(t, e->hname);
-			if (e->host < 0) {
-				const char *names[256] = { 0 };
-
-				for (size_t n = 0; n < t->n_hosts && n < 255; n++)
-					names[n] = t->hosts[n].name;
-				errat(p, e->loc, "unknown host `%s'%s", e->hname, hint(e->hname, names));
-				resolved = false;
-				continue;
-			}
-			/* An interface belongs to one link only. */
-			for (size_t lj = 0; lj <= li; lj++) {
-				for (size_t ej = 0; ej < t->links[lj].n_ends; ej++) {
-					struct endpoint *o = &t->links[lj].ends[ej];
-
-					if (lj == li && ej >= ei)
-						break;
-					if (!strcmp(o->hname, e->hname) && !strcmp(o->ifname, e->ifname))
-						errat(p, e->loc, "interface %s:%s is used twice (also at line %d)",
-						     e->hname, e->ifname, o->loc.line);
-				}
-			}
-		}
-		if (!resolved)
+		if (!link_resolved(&t->links[li]))
 			continue;
-
-		/* Subnets: the first address of each family on every end shares
-		 * the subnet of the first end that has one. */
-		for (int fam = 0; fam < 2; fam++) {
-			int family = fam ? AF_INET6 : AF_INET;
-			struct prefix *first = NULL;
-			struct endpoint *fe = NULL;
-
-			for (size_t ei = 0; ei < l->n_ends; ei++) {
-				struct endpoint *e = &l->ends[ei];
-
-				for (size_t k = 0; k < e->n_addrs; k++) {
-					if (e->addrs[k].family != family)
-						continue;
-					if (!first) {
-						first = &e->addrs[k];
-						fe = e;
-					} else if (e != fe && !same_subnet(first, &e->addrs[k])) {
-						errat(p, e->addr_loc, "%s on %s is not in the subnet of %s on %s",
-						     prefix_str(&e->addrs[k], a, sizeof(a)), e->hname,
-						     prefix_str(first, b, sizeof(b)), fe->hname);
-					}
-					break;
-				}
-			}
-		}
-
-		/* Placement across nodes. */
-		if (l->kind == LINK_LAN) {
-			for (size_t ei = 1; ei < l->n_ends; ei++)
-				if (node_of(t, l->ends[ei].host) != node_of(t, l->ends[0].host))
-					errat(p, l->loc, "lan `%s' spans nodes `%s' and `%s': lans across nodes are not supported yet",
-					     l->name, t->nodes[node_of(t, l->ends[0].host)].name,
-					     t->nodes[node_of(t, l->ends[ei].host)].name);
-		}
-		if (!l->key_set) {
-			char kname[160];
-
-			/* Both nodes compute this from the file alone. */
-			snprintf(kname, sizeof(kname), "%s", l->name);
-			l->key = topo_link_key(t->slice, kname);
-		}
-		for (size_t lj = 0; lj < li; lj++)
-			if (t->links[lj].key == l->key)
-				errat(p, l->key_set ? l->key_loc : l->loc,
-				     "GRE key %u of %s `%s' collides with %s `%s' at line %d (set another with `key N')",
-				     l->key, l->kind == LINK_LAN ? "lan" : "link", l->name,
-				     t->links[lj].kind == LINK_LAN ? "lan" : "link", t->links[lj].name,
-				     t->links[lj].loc.line);
+		check_subnets(p, &t->links[li]);
+		check_lan_nodes(p, &t->links[li]);
 	}
-
-	/* Every address once in the slice. */
-	for (size_t hi = 0; hi < t->n_hosts; hi++) {
-		struct host *h = &t->hosts[hi];
-
-		for (size_t k = 0; k < h->n_loopbacks; k++)
-			for (size_t k2 = 0; k2 < k; k2++)
-				if (same_addr(&h->loopbacks[k], &h->loopbacks[k2]))
-					errat(p, h->loc, "address %s is given twice to `%s'",
-					     addr_str(&h->loopbacks[k], a, sizeof(a)), h->name);
-	}
-	for (size_t li = 0; li < t->n_links; li++) {
-		for (size_t ei = 0; ei < t->links[li].n_ends; ei++) {
-			struct endpoint *e = &t->links[li].ends[ei];
-
-			for (size_t k = 0; k < e->n_addrs; k++) {
-				bool dup = false;
-
-				for (size_t lj = 0; lj <= li && !dup; lj++) {
-					for (size_t ej = 0; ej < t->links[lj].n_ends && !dup; ej++) {
-						struct endpoint *o = &t->links[lj].ends[ej];
-
-						for (size_t k2 = 0; k2 < o->n_addrs; k2++) {
-							if (o == e && k2 >= k)
-								break;
-							if (lj == li && ej > ei)
-								break;
-							if (same_addr(&o->addrs[k2], &e->addrs[k])) {
-								errat(p, e->addr_loc, "address %s on %s:%s is already on %s:%s",
-								     addr_str(&e->addrs[k], a, sizeof(a)),
-								     e->hname, e->ifname, o->hname, o->ifname);
-								dup = true;
-								break;
-							}
-						}
-					}
-				}
-				for (size_t hi = 0; hi < t->n_hosts && !dup; hi++)
-					for (size_t k2 = 0; k2 < t->hosts[hi].n_loopbacks; k2++)
-						if (same_addr(&t->hosts[hi].loopbacks[k2], &e->addrs[k])) {
-							errat(p, e->addr_loc, "address %s on %s:%s is a loopback address of `%s'",
-							     addr_str(&e->addrs[k], a, sizeof(a)),
-							     e->hname, e->ifname, t->hosts[hi].name);
-							dup = true;
-							break;
-						}
-			}
-		}
-	}
-
-	/* Route devices are interfaces of their host. */
-	for (size_t hi = 0; hi < t->n_hosts; hi++) {
-		struct host *h = &t->hosts[hi];
-
-		for (size_t r = 0; r < h->n_routes; r++) {
-			size_t end;
-
-			if (h->routes[r].dev[0] && strcmp(h->routes[r].dev, "lo") &&
-			    topo_find_end(t, (int)hi, h->routes[r].dev, &end) < 0)
-				errat(p, h->routes[r].loc, "route via dev `%s': host `%s' has no such interface",
-				     h->routes[r].dev, h->name);
-		}
-	}
+	check_keys(p);
+	check_addresses(p);
+	check_routes(p, &ends);
+	for (size_t hi = 0; hi < t->n_hosts; hi++)
+		check_host_files(p, &t->hosts[hi]);
+	ht_free(&ends);
 }
 
 /* --- entry points ------------------------------------------------------ */
 
-int topo_parse_text(struct topo *t, const char *text, const char *path,
-		    const char *dir, struct diag *d)
+/* The directory relative paths start from, made absolute so that they
+ * resolve the same after a chdir(). */
+static char *abs_dir(const char *path, const char *dir)
+{
+	char *copy = strdup(path), *abs, cwd[PATH_MAX];
+	const char *d;
+
+	if (!copy)
+		abort();
+	d = dir ? dir : dirname(copy);
+	abs = realpath(d, NULL);
+	if (!abs && (d[0] == '/' || !getcwd(cwd, sizeof(cwd))))
+		abs = strdup(d);
+	else if (!abs && asprintf(&abs, "%s/%s", cwd, d) < 0)
+		abort();
+	free(copy);
+	if (!abs)
+		abort();
+	return abs;
+}
+
+/* One line of len bytes at c (without its newline). */
+static void parse_line(struct parser *p, const char *c, size_t len, bool indented)
+{
+	const char *nul = memchr(c, '\0', len);
+	char *work;
+
+	p->line++;
+	p->raw = strndup(c, len);	/* up to a NUL byte, if any */
+	if (!p->raw)
+		abort();
+	if (nul)
+		errat(p, (struct loc){ p->line, (int)(nul - c) + 1 },
+		      "a NUL byte (a topology is text; the rest of the line is ignored)");
+	len = strlen(p->raw);
+	if (len && p->raw[len - 1] == '\r')
+		p->raw[len - 1] = '\0';
+	work = strdup(p->raw);
+	if (!work)
+		abort();
+	tokenize(p, work);
+	if (p->ntok)
+		statement(p, indented);
+	free(work);
+	free(p->raw);
+	p->raw = NULL;
+}
+
+int topo_parse_buf(struct topo *t, const char *text, size_t len, const char *path,
+		   const char *dir, struct diag *d)
 {
 	struct parser p = { .t = t, .d = d, .path = path };
-	const char *c = text;
-	char *pathcopy;
+	const char *c = text, *end = text + len;
 
 	memset(t, 0, sizeof(*t));
+	if (!hash_seed && getrandom(&hash_seed, sizeof(hash_seed), GRND_NONBLOCK) != sizeof(hash_seed))
+		hash_seed = 1;
 	t->path = strdup(path);
-	if (dir) {
-		t->dir = strdup(dir);
-	} else {
-		pathcopy = strdup(path);
-		t->dir = strdup(dirname(pathcopy));
-		free(pathcopy);
-	}
-	while (*c) {
-		const char *nl = strchr(c, '\n');
-		size_t len = nl ? (size_t)(nl - c) : strlen(c);
-		bool indented = len && (c[0] == ' ' || c[0] == '\t');
+	t->dir = abs_dir(path, dir);
+	while (c < end && !p.stop) {
+		const char *nl = memchr(c, '\n', (size_t)(end - c));
+		size_t n = nl ? (size_t)(nl - c) : (size_t)(end - c);
 
-		p.line++;
-		p.raw = strndup(c, len);
-		if (len && p.raw[len - 1] == '\r')
-			p.raw[len - 1] = '\0';
-		{
-			char *work = strdup(p.raw);
-
-			tokenize(&p, work);
-			if (p.ntok)
-				statement(&p, indented);
-			free(work);
-		}
-		free(p.raw);
-		p.raw = NULL;
-		c += len + (nl != NULL);
+		parse_line(&p, c, n, n && (c[0] == ' ' || c[0] == '\t'));
+		c += n + (nl != NULL);
 	}
 	p.raw = "";
-	check_topology(&p);
-	if (d->n) {
+	p.ntok = 0;
+	if (!p.stop)
+		check_topology(&p);
+	ht_free(&p.hosts);
+	ht_free(&p.nodes);
+	ht_free(&p.lans);
+	if (p.nerr) {
 		topo_free(t);
 		return -1;
 	}
 	return 0;
 }
 
+int topo_parse_text(struct topo *t, const char *text, const char *path,
+		    const char *dir, struct diag *d)
+{
+	return topo_parse_buf(t, text, strlen(text), path, dir, d);
+}
+
 int topo_parse_file(struct topo *t, const char *path, const char *dir, struct diag *d)
 {
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t size = 0;
-	int ret;
+	FILE *f = fopen(path, "r"), *m;
+	char *text = NULL, buf[8192];
+	size_t size = 0, n;
+	int ret, e;
 
 	memset(t, 0, sizeof(*t));
 	if (!f) {
 		diag_add(d, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	{
-		FILE *m = open_memstream(&text, &size);
-		char buf[8192];
-		size_t n;
-
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, n, m);
-		fclose(m);
-	}
+	m = open_memstream(&text, &size);
+	if (!m)
+		abort();
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, m);
+	e = ferror(f) ? errno : 0;
+	fclose(m);
 	fclose(f);
-	ret = topo_parse_text(t, text, path, dir, d);
+	if (e) {
+		diag_add(d, "%s: %s", path, strerror(e));
+		free(text);
+		return -1;
+	}
+	ret = topo_parse_buf(t, text ? text : "", size, path, dir, d);
 	free(text);
 	return ret;
 }

@@ -160,11 +160,16 @@ struct diag {
 
 /*
  * Parses and validates a whole topology from text.  path names it in error
- * messages; dir resolves relative file names (NULL: the directory of path).
- * Returns 0, or -1 with every error found in d (the topology is then freed).
+ * messages; dir resolves relative file names (NULL: the directory of path);
+ * t->dir and every file named (file sources, daemon configs) are made
+ * absolute.  Returns 0, or -1 with every error found in d, at most 50 and
+ * a last "too many errors, stopping" (the topology is then freed).
  */
 int topo_parse_text(struct topo *t, const char *text, const char *path,
 		    const char *dir, struct diag *d);
+/* The same, from len bytes that may hold a NUL (an error at its place). */
+int topo_parse_buf(struct topo *t, const char *text, size_t len, const char *path,
+		   const char *dir, struct diag *d);
 /* The same, reading the file. */
 int topo_parse_file(struct topo *t, const char *path, const char *dir,
 		    struct diag *d);
