@@ -3,6 +3,11 @@
 #   make            build both modules and trellisd
 #   make check      host unit tests, then the in-guest tests (scripts/vm)
 #   make check-full the same with soak-length rounds (TRELLIS_FULL=1)
+#   make check-debug
+#                   the kernel-module tests (tests/guest but bench_quick,
+#                   tests/pair) on the debug kernel (KASAN, kmemleak, lockdep,
+#                   UBSAN: scripts/debug-kernel, built once per machine),
+#                   with our modules built against it in build/debug-modules
 #   make demo       bring up the demo topology and carry traffic over it
 #   make bench      forwarding-rate benchmarks (scripts/bench)
 #   make install    install the modules (with depmod) and trellisd
@@ -17,7 +22,7 @@ KVER = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
 PREFIX ?= /usr/local
 MODULES = kernel/egre kernel/shortbridge
 
-.PHONY: all modules trellisd check check-full unit demo bench install clean $(MODULES)
+.PHONY: all modules trellisd check check-full check-debug debug-modules unit demo bench install clean $(MODULES)
 
 all: modules trellisd
 
@@ -38,6 +43,23 @@ check: all
 
 check-full: all
 	TRELLIS_FULL=1 TRELLIS_NO_BUILD=1 tests/run
+
+# The modules again, against the debug kernel's build tree, from a copy of
+# the sources: kernel/*/*.ko stay the ones Debian's kernel loads.
+debug-modules:
+	@dk=$$(scripts/debug-kernel --dir) || exit 1; \
+	mkdir -p build/debug-modules && cp -pR include build/debug-modules/ && \
+	for m in $(MODULES); do \
+		mkdir -p build/debug-modules/$$m && \
+		cp -p $$m/Kbuild $$m/*.[ch] build/debug-modules/$$m/ && \
+		$(MAKE) -C $$dk/build M=$(CURDIR)/build/debug-modules/$$m W=1 modules || exit 1; \
+	done
+
+check-debug: all
+	scripts/debug-kernel
+	$(MAKE) debug-modules
+	TRELLIS_DEBUG_KERNEL=1 TRELLIS_NO_BUILD=1 TRELLIS_JOBS=$${TRELLIS_JOBS:-1} tests/run $$(for t in tests/guest/*.sh tests/pair/*.sh; do \
+		basename $$t .sh; done | grep -vx bench_quick)
 
 demo: all
 	scripts/demo
