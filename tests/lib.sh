@@ -107,10 +107,14 @@ check_fails()
 	fi
 }
 
-# Whole words: "want" neither starts nor ends inside a longer word.
+# Whole words: "want" neither starts nor ends inside a longer word (an end
+# that is punctuation, as in "file.topo:", may touch anything).
 _says()
 {
-	printf '%s\n' "$1" | grep -qwF -- "$2"
+	local re='\Q'"$2"'\E'
+	[[ $2 =~ ^[[:alnum:]_] ]] && re='(?<!\w)'$re
+	[[ $2 =~ [[:alnum:]_]$ ]] && re=$re'(?!\w)'
+	printf '%s\n' "$1" | grep -qP -- "$re"
 }
 
 check_output()
