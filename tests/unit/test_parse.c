@@ -13,6 +13,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "topo.h"
 
@@ -174,6 +177,89 @@ static const struct bad_case bad[] = {
 	{ "lan mismatched subnet", S H2 "host c\nlan l a:eth0 b:eth0 c:eth0\n  addr a 10.0.0.1/24\n  addr c 10.0.1.3/24\n", "10.0.1.3/24 on c is not in the subnet of 10.0.0.1/24 on a" },
 	{ "lan across nodes", S "node n underlay 192.0.2.1\nnode m underlay 192.0.2.2\nhost a node n\nhost b node m\nlan l a:eth0 b:eth0\n", "lans across nodes are not supported yet" },
 	{ "unknown lan statement", S H2 "lan l a:eth0 b:eth0\n  discipine a delay 1ms\n", "unknown lan statement `discipine' (did you mean `discipline'?)" },
+	/* names: one validator for every kind */
+	{ "host node name invalid", S "host a node a.b\n", "t.topo:2:13: invalid node name `a.b'" },
+	{ "node name too long", S "node abcdefghijabcdefghijabcdefghij12 underlay 192.0.2.1\n", "invalid node name `abcdefghijabcdefghijabcdefghij12'" },
+	{ "host option node too long", S "host a node abcdefghijabcdefghijabcdefghij12\n", "invalid node name `abcdefghijabcdefghijabcdefghij12'" },
+	{ "link end bad host name", S H2 "link a.b:eth0 b:eth0\n", "t.topo:4:6: bad host name in `a.b:eth0'" },
+	{ "link end host name too long", S H2 "link abcdefghijabcdefghijabcdefghij12:e b:e\n", "bad host name in" },
+	/* hostnames: RFC 1123 */
+	{ "host name not a hostname", S "host a_b\n", "t.topo:2:6: host name `a_b' is not a valid hostname (RFC 1123" },
+	{ "host name ends in -", S "host a-\n", "host name `a-' is not a valid hostname" },
+	{ "hostname with _", S "host a hostname a_b\n", "t.topo:2:17: invalid hostname `a_b' (RFC 1123" },
+	{ "hostname label ends in -", S "host a hostname a-.b\n", "invalid hostname `a-.b'" },
+	{ "hostname label starts with -", S "host a hostname a.-b\n", "invalid hostname `a.-b'" },
+	{ "hostname trailing dot", S "host a hostname a.b.\n", "invalid hostname `a.b.'" },
+	{ "hostname label of 64", S "host a hostname a.abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij1234\n", "invalid hostname" },
+	{ "hostname of 65", S "host a hostname abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghij.abcdefghij.abc\n", "invalid hostname" },
+	/* an option twice on one line: the last would silently win */
+	{ "node underlay twice", S "node n underlay 192.0.2.1 underlay 192.0.2.2\n", "t.topo:2:27: option `underlay' is given twice" },
+	{ "node capacity twice", S "node n underlay 192.0.2.1 capacity 2 capacity 3\n", "option `capacity' is given twice" },
+	{ "host node twice", S "node n underlay 192.0.2.1\nhost a node n node n\n", "t.topo:3:15: option `node' is given twice" },
+	{ "host hostname twice", S "host a hostname x hostname y\n", "option `hostname' is given twice" },
+	{ "link mtu twice", S H2 "link a:e b:e mtu 1400 mtu 1500\n", "t.topo:4:23: option `mtu' is given twice" },
+	{ "link key twice", S H2 "link a:e b:e key 1 key 2\n", "option `key' is given twice" },
+	{ "lan mtu twice", S H2 "lan l a:e b:e mtu 1400 mtu 1400\n", "option `mtu' is given twice" },
+	{ "route via twice", S "host a\n  route 10.0.0.0/8 via 10.1.0.1 via 10.1.0.2\n", "t.topo:3:33: option `via' is given twice" },
+	{ "route dev twice", S H2 "link a:e b:e\nhost c\n  route 10.0.0.0/8 dev e dev e\n", "option `dev' is given twice" },
+	{ "route metric twice", S "host a\n  route 10.0.0.0/8 via 10.1.0.1 metric 1 metric 2\n", "option `metric' is given twice" },
+	{ "discipline delay twice", S H2 "link a:e b:e\n  discipline both delay 1ms delay 2ms\n", "t.topo:5:29: option `delay' is given twice" },
+	{ "discipline rate twice", S H2 "link a:e b:e\n  discipline a rate 1mbit loss 1% rate 2mbit\n", "option `rate' is given twice" },
+	{ "frr restart twice", S "host a\n  frr zebra config parse.c restart never restart always\n", "option `restart' is given twice" },
+	/* sysctl keys */
+	{ "sysctl key net.", S "host a\n  sysctl net.=1\n", "t.topo:3:10: invalid sysctl key `net.'" },
+	{ "sysctl key empty component", S "host a\n  sysctl net..ipv4=1\n", "invalid sysctl key `net..ipv4'" },
+	{ "sysctl key leading dot", S "host a\n  sysctl .net.ipv4=1\n", "invalid sysctl key `.net.ipv4'" },
+	{ "sysctl key with slash", S "host a\n  sysctl net.ipv4.conf.eth0/1.x=1\n", "invalid sysctl key" },
+	{ "sysctl key net alone", S "host a\n  sysctl net=1\n", "sysctl `net' is not per network namespace" },
+	{ "sysctl without value", S "host a\n  sysctl net.ipv4.ip_forward=\n", "t.topo:3:10: sysctl `net.ipv4.ip_forward' has no value (KEY=VALUE)" },
+	/* loopbacks */
+	{ "loopback on two hosts", S "host a\n  loopback 10.9.9.9\nhost b\n  loopback 10.9.9.9/32\n", "t.topo:4:6: loopback address 10.9.9.9 of `b' is already a loopback address of `a'" },
+	{ "loopback v6 on two hosts", S "host a\n  loopback 2001:db8::1\nhost b\n  loopback 2001:db8::1/64\n", "loopback address 2001:db8::1 of `b' is already a loopback address of `a'" },
+	{ "loopback length 0", S "host a\n  loopback 10.9.9.9/0\n", "`10.9.9.9/0' has a prefix length of 0" },
+	{ "loopback multicast", S "host a\n  loopback 224.0.0.1\n", "`224.0.0.1' is a multicast address" },
+	{ "loopback unspecified v6", S "host a\n  loopback ::\n", "`::' is the unspecified address" },
+	/* routes: the kernel refuses a second with one destination and metric */
+	{ "route twice", S "host a\n  route 10.0.0.0/8 via 10.1.0.1\n  route 10.0.0.0/8 via 10.1.0.2\n", "t.topo:4:9: a second route to 10.0.0.0/8 with metric 0 on `a' (the first is at line 3)" },
+	{ "route default and 0/0", S "host a\n  route default via 10.1.0.1\n  route 0.0.0.0/0 via 10.1.0.2\n", "t.topo:4:9: a second route to 0.0.0.0/0 with metric 0 on `a' (the first is at line 3)" },
+	{ "route 0/0 and default", S "host a\n  route 0.0.0.0/0 via 10.1.0.1 metric 7\n  route default via 10.1.0.2 metric 7\n", "a second route to 0.0.0.0/0 with metric 7" },
+	{ "route default6 and ::/0", S "host a\n  route default6 via 2001:db8::1\n  route ::/0 via 2001:db8::2\n", "a second route to ::/0 with metric 0 on `a' (the first is at line 3)" },
+	{ "route dev twice over", S H2 "link a:e b:e\nhost c\n  route 10.0.0.0/8 dev lo\n  route 10.0.0.0/8 dev lo\n", "a second route to 10.0.0.0/8" },
+	{ "route prefix length not digits", S "host a\n  route 10.0.0.0/+8 via 10.1.0.1\n", "bad prefix length in `10.0.0.0/+8'" },
+	/* files: normal paths under /etc, one file at each */
+	{ "file /etc/..", S "host a\n  file /etc/.. parse.c\n", "t.topo:3:8: file destination `/etc/..' must be a normal path under /etc/" },
+	{ "file /etc/.", S "host a\n  file /etc/. parse.c\n", "file destination `/etc/.' must be a normal path" },
+	{ "file inner ..", S "host a\n  file /etc/a/../b parse.c\n", "file destination `/etc/a/../b' must be a normal path" },
+	{ "file inner .", S "host a\n  file /etc/a/./b parse.c\n", "file destination `/etc/a/./b' must be a normal path" },
+	{ "file double slash", S "host a\n  file /etc//a parse.c\n", "file destination `/etc//a' must be a normal path" },
+	{ "file trailing slash", S "host a\n  file /etc/a/ parse.c\n", "file destination `/etc/a/' must be a normal path" },
+	{ "file /etc/ itself", S "host a\n  file /etc/ parse.c\n", "file destination `/etc/' must be a normal path" },
+	{ "file relative", S "host a\n  file etc/a parse.c\n", "file destination `etc/a' must be a normal path" },
+	{ "file /etcx", S "host a\n  file /etcx/a parse.c\n", "must be a normal path" },
+	{ "file twice", S "host a\n  file /etc/a parse.c\n  file /etc/a topo.h\n", "t.topo:4:8: `/etc/a' of `a' is already installed by the `file' statement at line 3" },
+	{ "file under a file", S "host a\n  file /etc/a parse.c\n  file /etc/a/b topo.h\n", "t.topo:4:8: `/etc/a/b' of `a' cannot be installed: `/etc/a' is a file (the `file' statement at line 3)" },
+	{ "file over frr's config", S "host a\n  file /etc/frr/frr.conf parse.c\n  frr zebra config parse.c\n", "t.topo:3:8: `/etc/frr/frr.conf' of `a' is already installed by the `frr' statement at line 4" },
+	{ "file over frr's directory", S "host a\n  frr zebra config parse.c\n  file /etc/frr parse.c\n", "`/etc/frr/frr.conf' of `a' cannot be installed: `/etc/frr' is a file (the `file' statement at line 4)" },
+	{ "file over bird's config", S "host a\n  bird config parse.c\n  file /etc/bird/bird.conf parse.c\n", "already installed by the `bird' statement at line 3" },
+	/* underlays */
+	{ "underlay unspecified", S "node n underlay 0.0.0.0\n", "t.topo:2:17: bad underlay address `0.0.0.0': the unspecified address" },
+	{ "underlay loopback", S "node n underlay 127.0.0.1\n", "bad underlay address `127.0.0.1': a loopback address" },
+	{ "underlay other loopback", S "node n underlay 127.8.9.10\n", "bad underlay address `127.8.9.10': a loopback address" },
+	{ "underlay broadcast", S "node n underlay 255.255.255.255\n", "bad underlay address `255.255.255.255': the broadcast address" },
+	{ "underlay multicast", S "node n underlay 224.0.0.1\n", "bad underlay address `224.0.0.1': a multicast address" },
+	{ "underlay multicast top", S "node n underlay 239.255.255.255\n", "a multicast address" },
+	/* link addresses */
+	{ "addr length 0", S H2 "link a:e b:e\n  addr a 10.0.0.1/0\n", "t.topo:5:10: `10.0.0.1/0' has a prefix length of 0" },
+	{ "addr v6 length 0", S H2 "link a:e b:e\n  addr a 2001:db8::1/0\n", "`2001:db8::1/0' has a prefix length of 0" },
+	{ "addr loopback", S H2 "link a:e b:e\n  addr a 127.0.0.1/8\n", "`127.0.0.1/8' is a loopback address" },
+	{ "addr v6 loopback", S H2 "link a:e b:e\n  addr a ::1/128\n", "`::1/128' is a loopback address" },
+	{ "addr multicast", S H2 "link a:e b:e\n  addr a 224.0.0.5/24\n", "`224.0.0.5/24' is a multicast address" },
+	{ "addr v6 multicast", S H2 "link a:e b:e\n  addr a ff02::5/64\n", "`ff02::5/64' is a multicast address" },
+	{ "addr unspecified", S H2 "link a:e b:e\n  addr a 0.0.0.0/31\n", "`0.0.0.0/31' is the unspecified address" },
+	{ "addr broadcast", S H2 "link a:e b:e\n  addr a 255.255.255.255/32\n", "`255.255.255.255/32' is the broadcast address" },
+	/* what a message quotes is escaped */
+	{ "control characters escaped", S "host a\x07\x1b[2J\n", "t.topo:2:6: invalid host name `a\\x07\\x1b[2J'" },
+	{ "bytes past ASCII escaped", S "hos\xc3\xa9 a\n", "unknown statement `hos\\xc3\\xa9'" },
 };
 
 static void test_bad(void **state)
@@ -273,12 +359,194 @@ static void test_valid_model(void **state)
 	topo_free(&t);
 }
 
-static void test_key_deterministic(void **state)
+/* Keys are pinned: every node derives them from the file alone, so the
+ * derivation may never change (values computed apart, FNV-1a 32 of
+ * "SLICE/LINK"). */
+static void test_key_pinned(void **state)
 {
 	(void)state;
-	assert_int_equal(topo_link_key("s", "a:eth0-b:eth0"), topo_link_key("s", "a:eth0-b:eth0"));
-	assert_int_not_equal(topo_link_key("s", "a:eth0-b:eth0"), topo_link_key("t", "a:eth0-b:eth0"));
-	assert_int_not_equal(topo_link_key("s", "a:eth0-b:eth0"), 0);
+	assert_int_equal(topo_link_key("s", "a:eth0-b:eth0"), 3690920865u);
+	assert_int_equal(topo_link_key("t", "a:eth0-b:eth0"), 1216087304u);
+	assert_int_equal(topo_link_key("lan", "seg0"), 1280040042u);
+}
+
+/* Valid inputs near the edges of the rules: each must parse. */
+static const char *const good[] = {
+	S "host a\n  route 10.0.0.0/8 via 10.1.0.1 metric 1\n  route 10.0.0.0/8 via 10.1.0.2 metric 2\n",
+	S "host a\n  route default via 10.1.0.1\n  route default6 via 2001:db8::1\n",
+	S "host a hostname abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij123\n",
+	S "host a hostname a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f\n",
+	S "host a1-b hostname 1.2.3.4\n",
+	S "host a_b hostname a-b\n",
+	S "host a\n  sysctl net.ipv4.conf.eth-0_1.rp_filter=0\n",
+	S "host a\n  file /etc/a.b/c-d_e+f@g parse.c\n  file /etc/a.b/..x parse.c\n  file /etc/...\t" "parse.c\n",
+	S "host a\n  loopback 10.9.9.9 10.9.9.10/32 2001:db8::1\nhost b\n  loopback 10.9.9.11\n",
+	S "node n underlay 192.0.2.1\nnode m underlay 223.255.255.254\nhost a node m\n",
+	S H2 "link a:e b:e\n  addr a 10.0.0.0/31 fe80::1/64\n  addr b 10.0.0.1/31 fe80::2/64\n",
+};
+
+static void test_good(void **state)
+{
+	struct diag d = { 0 };
+	struct topo t;
+
+	if (topo_parse_text(&t, *state, "t.topo", SRCDIR, &d)) {
+		diag_print(&d);
+		fail();
+	}
+	topo_free(&t);
+}
+
+/* A lan member on an unknown node: that error, and no message built from
+ * a node that does not exist (it read nodes[-1]). */
+static void test_lan_unknown_node(void **state)
+{
+	struct diag d = { 0 };
+	struct topo t;
+
+	(void)state;
+	assert_int_equal(topo_parse_text(&t, S "node n underlay 192.0.2.1\n" H2 "host c node zz\n"
+					 "lan l a:e c:e b:e\n", "t.topo", ".", &d), -1);
+	for (size_t i = 0; d.n != 1 && i < d.n; i++)
+		print_error("%s\n", d.msgs[i]);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msgs[0], "t.topo:5:13: unknown node `zz'");
+	diag_free(&d);
+}
+
+/* Errors are reported once each, at most 50, then "too many errors": 3,000
+ * copies of one link used to give one message per pair, millions. */
+static void test_error_cap(void **state)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&text, &size);
+	struct diag d = { 0 };
+	struct topo t;
+
+	(void)state;
+	fprintf(m, S H2);
+	for (int i = 0; i < 3000; i++)
+		fprintf(m, "link a:e b:e\n");
+	fclose(m);
+	assert_int_equal(topo_parse_text(&t, text, "t.topo", ".", &d), -1);
+	assert_int_equal(d.n, 51);
+	assert_string_equal(d.msgs[0], "t.topo:5:6: interface a:e is used twice (also at line 4)");
+	assert_string_equal(d.msgs[49], "t.topo:29:10: interface b:e is used twice (also at line 4)");
+	assert_string_equal(d.msgs[50], "t.topo:30:6: too many errors, stopping");
+	diag_free(&d);
+	free(text);
+}
+
+/* Only unknown ends: one message each, not one per pair either. */
+static void test_errors_linear(void **state)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&text, &size);
+	struct diag d = { 0 };
+	struct topo t;
+
+	(void)state;
+	fprintf(m, S "host a\n  loopback 10.0.0.1\nhost b\n  loopback 10.0.0.1\n"
+		   "host c\n  loopback 10.0.0.1\n");
+	fclose(m);
+	assert_int_equal(topo_parse_text(&t, text, "t.topo", ".", &d), -1);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.msgs[0], "t.topo:4:6: loopback address 10.0.0.1 of `b' is already a loopback address of `a'");
+	assert_string_equal(d.msgs[1], "t.topo:6:6: loopback address 10.0.0.1 of `c' is already a loopback address of `a'");
+	diag_free(&d);
+	free(text);
+}
+
+/* A NUL byte used to end the file silently. */
+static void test_nul(void **state)
+{
+	static const char text[] = S "host a\nhost b\0host c\n";
+	struct diag d = { 0 };
+	struct topo t;
+
+	(void)state;
+	assert_int_equal(topo_parse_buf(&t, text, sizeof(text) - 1, "t.topo", ".", &d), -1);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msgs[0], "t.topo:3:7: a NUL byte (a topology is text; the rest of the line is ignored)");
+	diag_free(&d);
+	assert_int_equal(topo_parse_buf(&t, text, 15, "t.topo", ".", &d), 0);
+	assert_int_equal(t.n_hosts, 1);
+	topo_free(&t);
+}
+
+/* Paths named in a topology are absolute once read: a process that then
+ * changes its directory still finds them. */
+static void test_paths_absolute(void **state)
+{
+	char cwd[4096], *rel;
+	struct diag d = { 0 };
+	struct topo t;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(TOPDIR "/userspace"), 0);
+	assert_int_equal(topo_parse_text(&t, S "host a\n  file /etc/x trellisd/../trellisd/parse.c\n"
+					 "  frr zebra config ./trellisd/topo.h\n", "t.topo", ".", &d), 0);
+	assert_int_equal(chdir("/"), 0);
+	assert_string_equal(t.dir, TOPDIR "/userspace");
+	assert_string_equal(t.hosts[0].files[0].src, SRCDIR "/parse.c");
+	assert_string_equal(t.hosts[0].frr.config, SRCDIR "/topo.h");
+	assert_int_equal(stat(t.hosts[0].files[0].src, &st), 0);
+	topo_free(&t);
+	/* and the directory of a file named by a relative path */
+	assert_int_equal(chdir(TOPDIR), 0);
+	assert_int_equal(asprintf(&rel, "topo/ospf-ring.topo"), 19);
+	assert_int_equal(topo_parse_file(&t, rel, NULL, &d), 0);
+	assert_int_equal(chdir("/"), 0);
+	assert_string_equal(t.dir, TOPDIR "/topo");
+	assert_string_equal(t.hosts[0].frr.config, TOPDIR "/topo/ospf-ring/r1/frr.conf");
+	topo_free(&t);
+	free(rel);
+	assert_int_equal(chdir(cwd), 0);
+}
+
+/* A chain of 10,000 hosts, with loopbacks, routes and links: every check
+ * is linear, so this takes a fraction of a second (it took minutes).  The
+ * time is printed, not asserted. */
+static void test_large(void **state)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&text, &size);
+	struct diag d = { 0 };
+	struct timespec a, b;
+	struct topo t;
+	int n = 10000;
+
+	(void)state;
+	fprintf(m, "slice big\n");
+	for (int i = 1; i <= n; i++)
+		fprintf(m, "host h%d\n  loopback 10.%d.%d.%d 2001:db8:ffff::%x\n"
+			"  route 192.0.2.0/24 dev eth0\n  route default6 via 2001:db8:%x::1\n",
+			i, 100 + i / 65536, i / 256 % 256, i % 256, i, i);
+	for (int i = 1; i < n; i++)
+		fprintf(m, "link h%d:eth1 h%d:eth0\n  addr h%d 10.%d.%d.%d/30 2001:db8:%x::1/64\n"
+			"  addr h%d 10.%d.%d.%d/30 2001:db8:%x::2/64\n", i, i + 1,
+			i, 4 * i / 65536, 4 * i / 256 % 256, 4 * i % 256 + 1, i + 1,
+			i + 1, 4 * i / 65536, 4 * i / 256 % 256, 4 * i % 256 + 2, i + 1);
+	fprintf(m, "link h%d:eth1 h1:eth0\n", n);
+	fclose(m);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (topo_parse_text(&t, text, "big.topo", ".", &d)) {
+		for (size_t i = 0; i < d.n && i < 5; i++)
+			print_error("%s\n", d.msgs[i]);
+		fail();
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	print_message("# 10,000 hosts parsed and checked in %.3f s\n",
+		      (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+	assert_int_equal(t.n_hosts, n);
+	assert_int_equal(t.n_links, n);
+	topo_free(&t);
+	free(text);
 }
 
 static void test_closest_word(void **state)
@@ -318,7 +586,8 @@ static void test_missing_file(void **state)
 
 int main(void)
 {
-	size_t nbad = sizeof(bad) / sizeof(bad[0]);
+	size_t nbad = sizeof(bad) / sizeof(bad[0]), ngood = sizeof(good) / sizeof(good[0]);
+	static char *good_names[sizeof(good) / sizeof(good[0])];
 	/* Every example in topo/ must be valid. */
 	static char *examples[256];
 	size_t nex = 0;
@@ -336,7 +605,10 @@ int main(void)
 	}
 	if (dir)
 		closedir(dir);
-	tests = calloc(nbad + nex + 6, sizeof(*tests));
+	tests = calloc(nbad + nex + ngood + 12, sizeof(*tests));
+	for (size_t i = 0; i < ngood; i++)
+		if (asprintf(&good_names[i], "valid input %zu", i + 1) < 0)
+			return 1;
 
 	for (size_t i = 0; i < nbad; i++) {
 		tests[n].name = bad[i].name;
@@ -352,7 +624,19 @@ int main(void)
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_errors_collected);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_valid_model);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_key_deterministic);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_key_pinned);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lan_unknown_node);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_error_cap);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_errors_linear);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_nul);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_paths_absolute);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_large);
+	for (size_t i = 0; i < ngood; i++) {
+		tests[n].name = good_names[i];
+		tests[n].test_func = test_good;
+		tests[n].initial_state = (void *)good[i];
+		n++;
+	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_closest_word);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_missing_file);
 	return _cmocka_run_group_tests("parse", tests, n, NULL, NULL);
