@@ -9,13 +9,18 @@
  *   ip link add NAME type egre ...      (iproute2 has no parser; use
  *                                        "trellisd egre add")
  *
+ * The module is not autoloaded by such a request (it takes IP protocol 47
+ * from every namespace): load it with modprobe first.  The attributes are
+ * validated strictly: a wrong length or an unknown type is refused.
+ *
  *   IFLA_LINKINFO
  *     IFLA_INFO_KIND      "egre"
  *     IFLA_INFO_DATA
  *       IFLA_EGRE_LOCAL     __be32  local underlay IPv4 address (required)
  *       IFLA_EGRE_REMOTE    __be32  remote underlay IPv4 address (required)
  *       IFLA_EGRE_KEY       u32     GRE key, host byte order (required)
- *       IFLA_EGRE_LINK      u32     underlay ifindex; 0 = route freely
+ *       IFLA_EGRE_LINK      u32     underlay ifindex; 0 = route freely;
+ *                                   not an egre device
  *       IFLA_EGRE_TTL       u8      outer TTL; 0 = inherit from the inner
  *                                   IP packet; default 64
  *       IFLA_EGRE_TOS       u8      outer TOS; default 0
