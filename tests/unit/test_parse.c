@@ -549,6 +549,30 @@ static void test_large(void **state)
 	free(text);
 }
 
+/* trellisd link set: the options of one discipline, and nothing more. */
+static void test_disc_args(void **state)
+{
+	char *good[] = { "delay", "10ms", "loss", "1%" };
+	char *inject[] = { "delay", "1ms\nhost c", "loss", "1%" };
+	char *comment[] = { "delay", "1ms", "#", "x" };
+	char *twice[] = { "delay", "1ms", "delay", "2ms" };
+	struct diag d = { 0 };
+	struct disc disc;
+
+	(void)state;
+	assert_int_equal(disc_parse_args(4, good, &disc, &d), 0);
+	assert_int_equal(disc.delay_ns, 10000000);
+	assert_true(disc.loss == 1.0);
+	assert_int_equal(disc_parse_args(4, inject, &disc, &d), -1);
+	assert_string_equal(d.msgs[0], "discipline: bad argument `1ms\\x0ahost c' (a line break or `#')");
+	diag_free(&d);
+	assert_int_equal(disc_parse_args(4, comment, &disc, &d), -1);
+	diag_free(&d);
+	assert_int_equal(disc_parse_args(4, twice, &disc, &d), -1);
+	assert_non_null(strstr(d.msgs[0], "option `delay' is given twice"));
+	diag_free(&d);
+}
+
 static void test_closest_word(void **state)
 {
 	static const char *const words[] = { "delay", "jitter", "loss", NULL };
@@ -625,6 +649,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_errors_collected);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_valid_model);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_key_pinned);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_disc_args);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lan_unknown_node);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_error_cap);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_errors_linear);

@@ -2131,10 +2131,20 @@ int disc_parse_args(int argc, char **argv, struct disc *d, struct diag *dg)
 	char *text = NULL;
 	size_t size = 0;
 	struct topo t;
-	FILE *m = open_memstream(&text, &size);
+	FILE *m;
 	int ret;
 
-	/* The same checks and messages as in a file: parse a tiny one. */
+	/* The same checks and messages as in a file: parse a tiny one, whose
+	 * last line is the discipline (and nothing else). */
+	for (int i = 0; i < argc; i++) {
+		if (strpbrk(argv[i], "\n\r#")) {
+			diag_add(dg, "discipline: bad argument `%s' (a line break or `#')", argv[i]);
+			return -1;
+		}
+	}
+	m = open_memstream(&text, &size);
+	if (!m)
+		abort();
 	fprintf(m, "slice x\nhost a\nhost b\nlink a:e b:e\n discipline a");
 	for (int i = 0; i < argc; i++)
 		fprintf(m, " %s", argv[i]);
