@@ -1482,47 +1482,63 @@ static void sub_discipline(struct parser *p, struct link *l)
 		    l->kind == LINK_LAN ? "lan" : "link");
 }
 
+static void host_statement(struct parser *p, const char *kw)
+{
+	struct host *h = &p->t->hosts[p->idx];
+
+	if (!strcmp(kw, "sysctl"))
+		sub_sysctl(p, h);
+	else if (!strcmp(kw, "loopback"))
+		sub_loopback(p, h);
+	else if (!strcmp(kw, "route"))
+		sub_route(p, h);
+	else if (!strcmp(kw, "run"))
+		sub_run(p, h);
+	else if (!strcmp(kw, "file"))
+		sub_file(p, h);
+	else if (!strcmp(kw, "frr") || !strcmp(kw, "bird"))
+		sub_routing(p, h, kw[0] == 'f');
+	else
+		err(p, 0, "unknown host statement `%s'%s", kw, hint(kw, host_subs));
+}
+
+static void link_statement(struct parser *p, const char *kw)
+{
+	struct link *l = &p->t->links[p->idx];
+
+	if (!strcmp(kw, "addr"))
+		sub_addr(p, l);
+	else if (!strcmp(kw, "discipline"))
+		sub_discipline(p, l);
+	else
+		err(p, 0, "unknown %s statement `%s'%s",
+		    l->kind == LINK_LAN ? "lan" : "link", kw, hint(kw, link_subs));
+}
+
+/* Its indented lines are skipped: errors enough. */
+static void unknown_statement(struct parser *p, const char *kw)
+{
+	const char *h = hint(kw, statements);
+
+	if (!*h && (closest_word(kw, host_subs) || closest_word(kw, link_subs)))
+		err(p, 0, "unknown statement `%s' (sub-statements are indented under their host, link or lan)", kw);
+	else
+		err(p, 0, "unknown statement `%s'%s", kw, h);
+	p->ctx = CTX_SKIP;
+}
+
 static void statement(struct parser *p, bool indented)
 {
 	const char *kw = p->tok[0].s;
 
-	if (indented) {
-		if (p->ctx == CTX_SKIP)
-			return;	/* the statement above was refused: errors enough */
-		if (p->ctx == CTX_NONE) {
-			err(p, 0, "indented line `%s' does not continue a host, link or lan", kw);
-			return;
-		}
-		if (p->ctx == CTX_HOST) {
-			struct host *h = &p->t->hosts[p->idx];
-
-			if (!strcmp(kw, "sysctl"))
-				sub_sysctl(p, h);
-			else if (!strcmp(kw, "loopback"))
-				sub_loopback(p, h);
-			else if (!strcmp(kw, "route"))
-				sub_route(p, h);
-			else if (!strcmp(kw, "run"))
-				sub_run(p, h);
-			else if (!strcmp(kw, "file"))
-				sub_file(p, h);
-			else if (!strcmp(kw, "frr") || !strcmp(kw, "bird"))
-				sub_routing(p, h, kw[0] == 'f');
-			else
-				err(p, 0, "unknown host statement `%s'%s", kw, hint(kw, host_subs));
-		} else {
-			struct link *l = &p->t->links[p->idx];
-
-			if (!strcmp(kw, "addr"))
-				sub_addr(p, l);
-			else if (!strcmp(kw, "discipline"))
-				sub_discipline(p, l);
-			else
-				err(p, 0, "unknown %s statement `%s'%s",
-				    l->kind == LINK_LAN ? "lan" : "link", kw, hint(kw, link_subs));
-		}
-		return;
-	}
+	if (indented && p->ctx == CTX_HOST)
+		host_statement(p, kw);
+	else if (indented && p->ctx == CTX_LINK)
+		link_statement(p, kw);
+	else if (indented && p->ctx == CTX_NONE)
+		err(p, 0, "indented line `%s' does not continue a host, link or lan", kw);
+	if (indented)
+		return;	/* after CTX_SKIP: the statement above was refused, errors enough */
 	p->ctx = CTX_NONE;
 	if (!strcmp(kw, "node"))
 		st_node(p);
@@ -1534,15 +1550,8 @@ static void statement(struct parser *p, bool indented)
 		st_link(p);
 	else if (!strcmp(kw, "lan"))
 		st_lan(p);
-	else {
-		const char *h = hint(kw, statements);
-
-		if (!*h && (closest_word(kw, host_subs) || closest_word(kw, link_subs)))
-			err(p, 0, "unknown statement `%s' (sub-statements are indented under their host, link or lan)", kw);
-		else
-			err(p, 0, "unknown statement `%s'%s", kw, h);
-		p->ctx = CTX_SKIP;
-	}
+	else
+		unknown_statement(p, kw);
 }
 /* --- whole-topology checks ------------------------------------------- */
 
