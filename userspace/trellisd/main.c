@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "link",	cmd_link,	"link set SLICE HOST:IF DISCIPLINE...|none | link up|down SLICE HOST:IF" },
 	{ "sb", cmd_sb, "sb add DEV DEV [carrier-follow] | del DEV | show [DEV] | monitor" },
 	{ "egre", cmd_egre, "egre add|del|show|set ..." },
+	{ "batch",	cmd_batch,	"batch FILE|-   (egre, sb and link commands, one per line)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -19,6 +19,7 @@ int cmd_exec(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 /* A slice name, or the slice named in a topology file (NULL on errors). */
 const char *slice_arg(const char *arg, char *buf, size_t len);
