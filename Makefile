@@ -22,9 +22,9 @@ KVER = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
 PREFIX ?= /usr/local
 MODULES = kernel/egre kernel/shortbridge
 
-.PHONY: all modules trellisd check check-full check-debug debug-modules unit demo bench install clean $(MODULES)
+.PHONY: all modules trellisd check check-full check-debug debug-modules unit demo bench install clean fuzz $(MODULES)
 
-all: modules trellisd
+all: modules trellisd fuzz
 
 modules: $(MODULES)
 
@@ -34,6 +34,10 @@ $(MODULES):
 
 trellisd:
 	$(MAKE) -C userspace/trellisd
+
+# tests/fuzz/nl_fuzz, run in the guest by tests/guest/nl_fuzz.sh
+fuzz:
+	$(MAKE) -C tests/fuzz
 
 unit: trellisd
 	$(MAKE) -C tests/unit run
@@ -80,4 +84,5 @@ clean:
 	for m in $(MODULES); do $(MAKE) -C $(KDIR) M=$(CURDIR)/$$m clean; done
 	$(MAKE) -C userspace/trellisd clean
 	$(MAKE) -C tests/unit clean
+	$(MAKE) -C tests/fuzz clean
 	rm -rf build
