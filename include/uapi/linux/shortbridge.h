@@ -5,8 +5,11 @@
  *
  * Generic netlink family "shortbridge", version 1 (spec: docs/shortbridge.yaml).
  * Every command acts on the devices of the socket's network namespace; NEW
- * and DEL need CAP_NET_ADMIN in that namespace, GET (like "ip -s link") does
- * not.
+ * and DEL need CAP_NET_ADMIN in that namespace (in the user namespace that
+ * owns it, for both the socket's opener and the sender), GET (like "ip -s
+ * link") does not.  Each command has its own attribute policy: attributes
+ * it does not take are refused, not ignored.  The kernel does not load the
+ * module on a lookup of the family: "modprobe shortbridge" as root.
  *
  *   SHORTBRIDGE_CMD_NEW     join two devices
  *     SHORTBRIDGE_A_PORT_A    u32  ifindex (required)
@@ -18,6 +21,8 @@
  *                                  namespace: naming another one is refused
  *                                  with "devices are in different network
  *                                  namespaces" (use a veth pair to cross).
+ *                                  The caller must have CAP_NET_ADMIN over
+ *                                  that namespace too (else EPERM).
  *
  *   Refusals (errno, then the extack message; "first"/"second" name PORT_A
  *   and PORT_B, which the error's offset attribute also points at):
@@ -29,9 +34,13 @@
  *             already has a receive handler
  *     EOPNOTSUPP  does not allow bridging / does not support receive
  *             handlers
+ *     ELOOP   the two devices are the two ends of one veth pair / joining
+ *             them would close a ring of joins and veth pairs (frames
+ *             would circle for ever)
  *     EINVAL  PORT_A or PORT_B missing (the error's missing-attribute
  *             field says which)
- *     EPERM   no CAP_NET_ADMIN in the socket's network namespace
+ *     EPERM   no CAP_NET_ADMIN in the socket's network namespace, or over
+ *             the namespace of NETNS_FD
  *
  *   SHORTBRIDGE_CMD_DEL     remove the join holding a device
  *     SHORTBRIDGE_A_PORT_A    u32  ifindex of either port
@@ -55,7 +64,9 @@
  *                                         port is a veth and which went
  *                                         straight into the receive path
  *                                         of its peer (no qdisc, egress
- *                                         hook or packet tap on the port)
+ *                                         hook or packet tap on the port);
+ *                                         veth's own counters do not see
+ *                                         them (as with bpf_redirect_peer)
  *
  * Multicast group SHORTBRIDGE_MCGRP_EVENTS ("events"), open to all: each
  * join made and each join taken apart is announced in its namespace, with
