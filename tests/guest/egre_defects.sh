@@ -353,7 +353,9 @@ check_output "ethtool -S names, in order" "rx_drop_bad_csum rx_drop_out_of_seq r
 #   $hostB rules: pref 10 <case>, pref 50 lookup local (moved from pref 0)
 #   Each case: unmarked pings first (IPv4 delivers them, and the unfixed
 #   module learnt the route), then the packets the rule catches: IPv4 would
-#   drop them, so must the early path.
+#   drop them, so must the early path.  The rules name iif ul: the inner
+#   packet (which keeps the mark and, with tos inherit, the TOS) arrives on
+#   eg7 and is not caught, so a ping fails only if the outer one was.
 check "B: local table moved to pref 50" sh -c "ip -n '$hostB' rule add pref 50 lookup local &&
 	ip -n '$hostB' rule del pref 0 lookup local"
 check "B: clsact on ul" tc -n "$hostB" qdisc add dev ul clsact
@@ -374,8 +376,8 @@ policy_case()	# "name" "rule" "mark" [ping options]
 	[ -n "$mark" ] && unmark_gre
 	ip -n "$hostB" rule del pref 10
 }
-policy_case "fwmark blackhole" "fwmark 7 blackhole" 7
+policy_case "fwmark blackhole" "iif ul fwmark 7 blackhole" 7
 ip netns exec "$hostA" "$TRELLISD" egre set eg7 tos inherit
-policy_case "tos blackhole" "tos 0x10 blackhole" "" -Q 0x10
+policy_case "tos blackhole" "iif ul tos 0x10 blackhole" "" -Q 0x10
 ip -n "$hostB" route add blackhole default table 100
-policy_case "fwmark to a blackhole table" "fwmark 9 lookup 100" 9
+policy_case "fwmark to a blackhole table" "iif ul fwmark 9 lookup 100" 9
