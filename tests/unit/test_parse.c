@@ -213,6 +213,7 @@ static const struct bad_case bad[] = {
 	{ "sysctl key with slash", S "host a\n  sysctl net.ipv4.conf.eth0/1.x=1\n", "invalid sysctl key" },
 	{ "sysctl key net alone", S "host a\n  sysctl net=1\n", "sysctl `net' is not per network namespace" },
 	{ "sysctl without value", S "host a\n  sysctl net.ipv4.ip_forward=\n", "t.topo:3:10: sysctl `net.ipv4.ip_forward' has no value (KEY=VALUE)" },
+	{ "sysctl twice", S "host a\n  sysctl net.ipv4.ip_forward=1\n  sysctl net.ipv4.ip_forward=0\n", "t.topo:4:10: sysctl `net.ipv4.ip_forward' is set twice on `a' (the first is at line 3)" },
 	/* loopbacks */
 	{ "loopback on two hosts", S "host a\n  loopback 10.9.9.9\nhost b\n  loopback 10.9.9.9/32\n", "t.topo:4:6: loopback address 10.9.9.9 of `b' is already a loopback address of `a'" },
 	{ "loopback v6 on two hosts", S "host a\n  loopback 2001:db8::1\nhost b\n  loopback 2001:db8::1/64\n", "loopback address 2001:db8::1 of `b' is already a loopback address of `a'" },
@@ -378,7 +379,7 @@ static const char *const good[] = {
 	S "host a hostname a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f\n",
 	S "host a1-b hostname 1.2.3.4\n",
 	S "host a_b hostname a-b\n",
-	S "host a\n  sysctl net.ipv4.conf.eth-0_1.rp_filter=0\n",
+	S "host a\n  sysctl net.ipv4.conf.eth-0_1.rp_filter=0\nhost b\n  sysctl net.ipv4.conf.eth-0_1.rp_filter=0\n",
 	S "host a\n  file /etc/a.b/c-d_e+f@g parse.c\n  file /etc/a.b/..x parse.c\n  file /etc/...\t" "parse.c\n",
 	S "host a\n  loopback 10.9.9.9 10.9.9.10/32 2001:db8::1\nhost b\n  loopback 10.9.9.11\n",
 	S "node n underlay 192.0.2.1\nnode m underlay 223.255.255.254\nhost a node m\n",

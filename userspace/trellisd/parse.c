@@ -1158,10 +1158,10 @@ static void sub_run(struct parser *p, struct host *h)
 	if (!c)
 		abort();
 	for (int i = 1; i < p->ntok; i++) {
+		if (i > 1)
+			*c++ = ' ';
 		c = stpcpy(c, p->tok[i].s);
-		*c++ = ' ';
 	}
-	c[-1] = '\0';
 	r->loc = tloc(p, 1);
 }
 
@@ -1859,6 +1859,30 @@ static void check_routes(struct parser *p, const struct htab *ends)
 	ht_free(&seen);
 }
 
+/* Each sysctl once per host: a second would silently win over the first. */
+static void check_sysctls(struct parser *p)
+{
+	const struct topo *t = p->t;
+	struct htab seen = { 0 };
+	size_t first;
+
+	for (size_t hi = 0; hi < t->n_hosts; hi++) {
+		const struct host *h = &t->hosts[hi];
+
+		for (size_t k = 0; k < h->n_sysctls; k++) {
+			char key[sizeof(hi) + sizeof(h->sysctls[k].key)];
+			size_t n = strlen(h->sysctls[k].key);
+
+			memcpy(key, &hi, sizeof(hi));
+			memcpy(key + sizeof(hi), h->sysctls[k].key, n);
+			if (!ht_add(&seen, key, sizeof(hi) + n, k, &first))
+				errat(p, h->sysctls[k].loc, "sysctl `%s' is set twice on `%s' (the first is at line %d)",
+				      h->sysctls[k].key, h->name, h->sysctls[first].loc.line);
+		}
+	}
+	ht_free(&seen);
+}
+
 /* What a host's /etc receives: its `file' statements and the files that
  * its frr and bird statements install (daemon.c). */
 struct etc_file {
@@ -1933,6 +1957,7 @@ static void check_topology(struct parser *p)
 	check_keys(p);
 	check_addresses(p);
 	check_routes(p, &ends);
+	check_sysctls(p);
 	for (size_t hi = 0; hi < t->n_hosts; hi++)
 		check_host_files(p, &t->hosts[hi]);
 	ht_free(&ends);
