@@ -360,8 +360,9 @@ fi
 check_error "3: trellisd says how to load it" \
 	"the shortbridge module is not loaded: run modprobe shortbridge as root" \
 	"$TRELLISD" sb show
+# (With the module loaded, monitor would wait for events: bounded.)
 check_error "3: ... also for sb monitor" \
-	"run modprobe shortbridge as root" "$TRELLISD" sb monitor
+	"run modprobe shortbridge as root" timeout 30 "$TRELLISD" sb monitor
 check_fails "3: ... and root's trellisd did not load it either" \
 	test -d /sys/module/shortbridge
 echo "$old_modprobe" > /proc/sys/kernel/modprobe
