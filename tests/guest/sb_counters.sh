@@ -2,10 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # shortbridge's counters match what was sent: pktgen sends exact numbers of
 # frames, and each direction's packets, bytes and drops (MTU, down, xmit)
-# must come out exactly, the bytes agreeing with the receiving veth's.
+# must come out exactly (pktgen's frames are pkt_size bytes long).
 # Frames leaving through a veth go straight to its peer (the "direct"
 # counter) unless a packet tap, qdisc, tc egress filter, GRO or an rx handler
 # on the peer needs the ordinary transmit path, which then carries them.
+# Direct frames are in shortbridge's counters only, not in veth's
+# (docs/shortbridge.md); that they reached the peer's stack is seen in the
+# core's count of frames dropped as meant for another host (pktgen's
+# destination MAC address is nobody's), rx_otherhost_dropped.
 #
 #   +-- h1 ---------+   +-- sw ---------------------+   +-- h2 ---------+
 #   | v1 (pktgen)   +---+ s1 ==shortbridge==  s2    +---+ v2 (pktgen)   |
@@ -77,6 +81,12 @@ tx() {	# ns dev packets|bytes
 	link_stat "$1" "$2" "tx_$3"
 }
 
+otherhost() {	# ns dev: rx_otherhost_dropped (ip leaves it out while 0)
+	local out
+	out=$(ip -n "$1" -s -s -j link show "$2") || return 1
+	jq '[.[0].stats64.rx | to_entries[] | select(.key | test("otherhost")) | .value] | add // 0' <<< "$out"
+}
+
 expect() {	# name got want
 	if [ "$2" = "$3" ]; then
 		ok "$1"
@@ -89,20 +99,17 @@ check "join s1 and s2" ip netns exec "$sw" "$TRELLISD" sb add s1 s2
 
 # --- forwarded frames, each direction --------------------------------------
 N=1000
-rx0=$(rx "$h2" v2 packets) rxb0=$(rx "$h2" v2 bytes) tx0=$(tx "$sw" s2 packets)
+oh0=$(otherhost "$h2" v2) tx0=$(tx "$sw" s2 packets)
 sent=$(pktgen_send "$h1" v1 $N 200)
 expect "pktgen sent $N frames h1 -> h2" "$sent" $N
 expect "s1 -> s2 packets = $N" "$(sb_stat s1 packets)" $N
-expect "v2 received $N frames" "$(($(rx "$h2" v2 packets) - rx0))" $N
+expect "v2's stack received all $N (rx_otherhost_dropped + $N)" "$(($(otherhost "$h2" v2) - oh0))" $N
 expect "all $N went straight to v2: direct = $N" "$(sb_stat s1 direct)" $N
-expect "s2 counts them sent, as veth does" "$(($(tx "$sw" s2 packets) - tx0))" $N
-rxb=$(($(rx "$h2" v2 bytes) - rxb0))
-expect "s1 -> s2 bytes = bytes v2 received ($rxb)" "$(sb_stat s1 bytes)" $rxb
+expect "s2's transmit counters do not count direct frames" "$(($(tx "$sw" s2 packets) - tx0))" 0
+expect "s1 -> s2 bytes = $N x 200" "$(sb_stat s1 bytes)" $((N * 200))
 expect "s2 -> s1 packets = 0 (nothing came back)" "$(sb_stat s2 packets)" 0
-# Length of a pktgen frame of pkt_size 200 as the stack sees it (no FCS).
-flen=$((rxb / N))
-off=$((200 - flen))
-echo "	pktgen pkt_size 200 makes $flen-byte frames"
+# pktgen's pkt_size is the frame's length as the stack sees it (no FCS).
+off=0
 
 M=357
 sent=$(pktgen_send "$h2" v2 $M 100)

@@ -130,8 +130,11 @@ ip -n "$h2" link del s2
 mk_wire
 
 # --- events stay in their namespace -------------------------------------------
-ip link add r1 type veth peer name r2
+# Two veth pairs: the two ends of one pair would be a loop, refused.
+ip link add r1 type veth peer name r1x
+ip link add r2 type veth peer name r2x
 defer ip link del r1
+defer ip link del r2
 check "join r1 and r2 in the root namespace" "$TRELLISD" sb add r1 r2
 check "root monitor: new r1 -> r2" wait_rows "$mon/root" 2
 check_row "root monitor: new r1 -> r2 is the join it made" "$mon/root" new r1 r2 0 0 -

@@ -163,8 +163,11 @@ load_sb
 if setup carrier-follow; then
 	# Joins in another namespace must survive the deletion.
 	ns_add keep sb-keep
-	ip -n "$keep" link add k1 type veth peer name k2
-	ip netns exec "$keep" "$TRELLISD" sb add k1 k2
+	# Two pairs: the two ends of one veth pair would be a loop, refused.
+	ip -n "$keep" link add k1 type veth peer name k1x
+	ip -n "$keep" link add k2 type veth peer name k2x
+	check "delete the namespace: a join in another namespace" \
+		ip netns exec "$keep" "$TRELLISD" sb add k1 k2
 	check "delete the namespace: traffic flows both ways right now" still_flowing
 	check "delete the namespace under traffic" timeout 120 ip netns del "$sw"
 	# ip netns del returns before the namespace is dismantled: wait until
@@ -182,10 +185,11 @@ run_deferred
 # --- unload the module with joins present, under traffic ----------------------
 load_sb
 if setup carrier-follow; then
-	ip -n "$sw" link add s3 type veth peer name s4
+	ip -n "$sw" link add s3 type veth peer name s3x
+	ip -n "$sw" link add s4 type veth peer name s4x
 	ip -n "$sw" link set s3 up
 	ip -n "$sw" link set s4 up
-	sb add s3 s4
+	check "unload: a second join" sb add s3 s4
 	check_value "unload: two joins present" 2 joins_in "$sw"
 	check "unload: traffic flows both ways right now" still_flowing
 	check "unload the module under traffic" timeout 120 rmmod shortbridge
