@@ -68,13 +68,15 @@ struct parser {
 	struct htab hosts, nodes, lans;	/* name -> index */
 };
 
-static const char *const statements[] = { "node", "slice", "host", "link", "lan", NULL };
+static const char *const statements[] = { "node", "slice", "host", "link", "lan", "reserve",
+	NULL };
 static const char *const host_subs[] = { "sysctl", "loopback", "route", "run", "file", "frr",
 	"bird", NULL };
-static const char *const link_subs[] = { "addr", "discipline", NULL };
+static const char *const link_subs[] = { "addr", "discipline", "reserve", NULL };
 static const char *const host_opts[] = { "node", "hostname", NULL };
 static const char *const link_opts[] = { "mtu", "key", NULL };
-static const char *const node_opts[] = { "underlay", "capacity", NULL };
+static const char *const node_opts[] = { "underlay", "capacity", "reservable", NULL };
+static const char *const resv_opts[] = { "min", "max", "static", NULL };
 static const char *const route_opts[] = { "via", "dev", "metric", NULL };
 static const char *const disc_opts[] = { "delay", "jitter", "loss", "duplicate",
 	"reorder", "corrupt", "rate", "limit", NULL };
@@ -738,12 +740,18 @@ static void st_node(struct parser *p)
 			return;
 		}
 		if (!opt_once(p, i, node_opts, &seen) ||
-		    !(v = arg(p, i, !strcmp(o, "underlay") ? "an IPv4 address" : "a number of hosts")))
+		    !(v = arg(p, i, !strcmp(o, "underlay") ? "an IPv4 address" :
+			      !strcmp(o, "capacity") ? "a number of hosts" : "a rate")))
 			return;
 		if (!strcmp(o, "underlay")) {
 			if (!node_underlay(p, i, n))
 				return;
 			have_underlay = true;
+		} else if (!strcmp(o, "reservable")) {
+			if (!parse_rate(v, &n->reservable_bps)) {
+				err(p, i + 1, "bad reservable rate `%s' (expected a rate such as 20mbit or 2gbit)", v);
+				return;
+			}
 		} else {
 			if (!parse_uint(v, 1000000, &cap) || cap == 0) {
 				err(p, i + 1, "bad capacity `%s' (expected a positive number of hosts)", v);
@@ -1482,6 +1490,77 @@ static void sub_discipline(struct parser *p, struct link *l)
 		    l->kind == LINK_LAN ? "lan" : "link");
 }
 
+/* `reserve min RATE [max RATE] | max RATE | static RATE', options from
+ * token 1, into r. */
+static void reserve_options(struct parser *p, struct resv *r)
+{
+	struct resv n = { .set = true, .loc = tloc(p, 0) };
+	int min_tok = 0, max_tok = 0;
+	uint32_t seen = 0;
+
+	if (p->ntok < 2) {
+		err(p, 1, "expected `min RATE', `max RATE' or `static RATE' after `reserve'");
+		return;
+	}
+	for (int i = 1; i < p->ntok; i += 2) {
+		const char *o = p->tok[i].s, *v;
+		uint64_t bps;
+
+		if (!in_list(o, resv_opts)) {
+			err(p, i, "unknown reserve option `%s'%s", o, hint(o, resv_opts));
+			return;
+		}
+		if (!opt_once(p, i, resv_opts, &seen) || !(v = arg(p, i, "a rate")))
+			return;
+		if (!parse_rate(v, &bps)) {
+			err(p, i + 1, "bad %s rate `%s' (expected a rate such as 100mbit or 1gbit)", o, v);
+			return;
+		}
+		if (!strcmp(o, "static") && (seen & 3)) {
+			err(p, i, "`static' is both a minimum and a maximum: not with `min' or `max'");
+			return;
+		}
+		if ((seen & 4) && strcmp(o, "static")) {
+			err(p, i, "`%s' after `static' (a static reservation is both a minimum and a maximum)", o);
+			return;
+		}
+		if (o[1] == 'i' || o[0] == 's')
+			n.min_bps = bps;
+		if (o[1] == 'a' || o[0] == 's')
+			n.max_bps = bps;
+		if (o[1] == 'i')
+			min_tok = i + 1;
+		else if (o[1] == 'a')
+			max_tok = i + 1;
+	}
+	if (min_tok && max_tok && n.max_bps < n.min_bps) {
+		err(p, max_tok, "max %s is below min %s", p->tok[max_tok].s, p->tok[min_tok].s);
+		return;
+	}
+	*r = n;
+}
+
+static void sub_reserve(struct parser *p, struct link *l)
+{
+	if (l->resv.set) {
+		err(p, 0, "a second `reserve' for this %s (the first is at line %d)",
+		    l->kind == LINK_LAN ? "lan" : "link", l->resv.loc.line);
+		return;
+	}
+	reserve_options(p, &l->resv);
+}
+
+/* Top level: the slice's default for its links across nodes. */
+static void st_reserve(struct parser *p)
+{
+	if (p->t->resv.set) {
+		err(p, 0, "a second slice-wide `reserve' (the first is at line %d)",
+		    p->t->resv.loc.line);
+		return;
+	}
+	reserve_options(p, &p->t->resv);
+}
+
 static void host_statement(struct parser *p, const char *kw)
 {
 	struct host *h = &p->t->hosts[p->idx];
@@ -1510,6 +1589,8 @@ static void link_statement(struct parser *p, const char *kw)
 		sub_addr(p, l);
 	else if (!strcmp(kw, "discipline"))
 		sub_discipline(p, l);
+	else if (!strcmp(kw, "reserve"))
+		sub_reserve(p, l);
 	else
 		err(p, 0, "unknown %s statement `%s'%s",
 		    l->kind == LINK_LAN ? "lan" : "link", kw, hint(kw, link_subs));
@@ -1550,6 +1631,8 @@ static void statement(struct parser *p, bool indented)
 		st_link(p);
 	else if (!strcmp(kw, "lan"))
 		st_lan(p);
+	else if (!strcmp(kw, "reserve"))
+		st_reserve(p);
 	else
 		unknown_statement(p, kw);
 }
@@ -1937,6 +2020,79 @@ static void check_host_files(struct parser *p, const struct host *h)
 	free(f);
 }
 
+static bool link_crosses(const struct topo *t, const struct link *l)
+{
+	int n0, n1;
+
+	if (l->kind != LINK_P2P || l->ends[0].host < 0 || l->ends[1].host < 0)
+		return false;
+	n0 = t->hosts[l->ends[0].host].node;
+	n1 = t->hosts[l->ends[1].host].node;
+	return n0 >= 0 && n1 >= 0 && n0 != n1;
+}
+
+const struct resv *topo_link_resv(const struct topo *t, size_t li)
+{
+	const struct link *l = &t->links[li];
+
+	if (!link_crosses(t, l))
+		return NULL;
+	if (l->resv.set)
+		return &l->resv;
+	return t->resv.set ? &t->resv : NULL;
+}
+
+/* Each end's node of a reserved link declares `reservable' and the rates
+ * fit in it. */
+static void check_resv_nodes(struct parser *p, const struct link *l, const struct resv *r)
+{
+	const struct topo *t = p->t;
+
+	for (size_t e = 0; e < 2; e++) {
+		const struct tnode *n = &t->nodes[t->hosts[l->ends[e].host].node];
+		uint64_t c = n->reservable_bps;
+
+		if (!c)
+			errat(p, r->loc, "link %s reserves bandwidth but node `%s' declares no `reservable' rate",
+			      l->name, n->name);
+		else if (r->min_bps > c || r->max_bps > c)
+			errat(p, r->loc, "link %s asks for %s %g mbit, more than node `%s' may reserve (%g mbit)",
+			      l->name, r->max_bps > c ? "max" : "min",
+			      (double)(r->max_bps > c ? r->max_bps : r->min_bps) / 1e6, n->name, (double)c / 1e6);
+		else
+			continue;
+		return;
+	}
+}
+
+static bool placed(const struct topo *t, const struct link *l)
+{
+	for (size_t e = 0; e < l->n_ends; e++)
+		if (t->hosts[l->ends[e].host].node < 0)
+			return false;
+	return true;
+}
+
+static void check_reservations(struct parser *p)
+{
+	const struct topo *t = p->t;
+
+	for (size_t li = 0; li < t->n_links; li++) {
+		const struct link *l = &t->links[li];
+		const struct resv *r;
+
+		if (!link_resolved(l) || (t->n_nodes && !placed(t, l)))
+			continue;	/* reported already */
+		if (l->resv.set && !link_crosses(t, l)) {
+			errat(p, l->resv.loc, "%s %s does not cross nodes: only links between nodes reserve bandwidth (on their underlay)",
+			      l->kind == LINK_LAN ? "lan" : "link", l->name);
+			continue;
+		}
+		if ((r = topo_link_resv(t, li)))
+			check_resv_nodes(p, l, r);
+	}
+}
+
 static void check_topology(struct parser *p)
 {
 	const struct topo *t = p->t;
@@ -1955,6 +2111,7 @@ static void check_topology(struct parser *p)
 		check_lan_nodes(p, &t->links[li]);
 	}
 	check_keys(p);
+	check_reservations(p);
 	check_addresses(p);
 	check_routes(p, &ends);
 	check_sysctls(p);

@@ -38,6 +38,19 @@ struct tnode {
 	char name[TOPO_NAME_LEN];
 	struct in_addr underlay;
 	int capacity;		/* 0: unlimited */
+	uint64_t reservable_bps;	/* `reservable RATE'; 0: none declared */
+	struct loc loc;
+};
+
+/*
+ * A bandwidth reservation of a link across nodes (docs/reservations.md):
+ * `reserve min RATE [max RATE]', `reserve max RATE', `reserve static RATE'.
+ * The same rates hold in each direction, on each node's underlay.
+ */
+struct resv {
+	bool set;
+	uint64_t min_bps;	/* 0: no guaranteed minimum */
+	uint64_t max_bps;	/* 0: up to the node's reservable capacity */
 	struct loc loc;
 };
 
@@ -135,6 +148,7 @@ struct link {
 	int mtu;		/* 0: default (1500, less the tunnel overhead across nodes) */
 	uint32_t key;		/* GRE key for cross-node parts */
 	bool key_set;		/* given explicitly with `key N' */
+	struct resv resv;	/* its own `reserve' line, if any */
 	struct loc loc;
 	struct loc key_loc;
 };
@@ -150,7 +164,12 @@ struct topo {
 	size_t n_hosts;
 	struct link *links;
 	size_t n_links;
+	struct resv resv;	/* top-level `reserve': the default of every link across nodes */
 };
+
+/* The reservation link li asks for: its own, else the slice's default if it
+ * crosses nodes; NULL if none. */
+const struct resv *topo_link_resv(const struct topo *t, size_t li);
 
 /* Error list: every error found, each "file:line:col: message". */
 struct diag {
