@@ -99,8 +99,8 @@ backend_test()	# backend
 	check "$b: up node alpha of two-node.topo" \
 		"$T" up "$TOP/topo/two-node.topo" --node alpha --backend "$b"
 	key=$(awk '$2 == "a2:eth1-b1:eth1" { printf "%08x", $1 }' /run/trellis/span/keys)
-	check "$b: tunnel tg$key is up" ip link show "tg$key" up
-	check "$b: veth tv$key is up" ip link show "tv$key" up
+	check "$b: tunnel tg$key is up" link_flag "" "tg$key" UP
+	check "$b: veth tv$key is up" link_flag "" "tv$key" UP
 	check "$b: the local link works" wait_for 15 "$T" exec span a1 -- ping -c 1 -W 1 198.51.100.2
 	check_output "$b: status lists the root devices" "tg$key" "$T" status span
 	check "$b: down" "$T" down span
@@ -110,7 +110,7 @@ backend_test()	# backend
 	take_snapshot
 	check_error "$b: up refuses a conflicting tg$key" "File exists" \
 		"$T" up "$TOP/topo/two-node.topo" --node alpha --backend "$b"
-	check "$b: the conflicting interface is left alone" ip link show "tg$key" type dummy
+	check "$b: the conflicting interface is left alone" ip_some link show "tg$key" type dummy
 	nothing_left "$b conflict"
 	ip link del "tg$key"
 	take_snapshot
