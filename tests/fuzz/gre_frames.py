@@ -848,8 +848,7 @@ def main():
     for g in GROUPS:
         ks = [k for k in watched() if counter_group(k) == g and k != octets]
         bad = [k for k in ks if want[k] != got[k]]
-        n = sum(want[k] for k in ks)
-        verdicts.append(("%s: counters as predicted (%d counted)" % (g, n), not bad,
+        verdicts.append(("%s: %d frames, its counters as predicted" % (g, groups[g]), not bad,
                          ", ".join("%s want %d got %d" % (k, want[k], got[k]) for k in bad)))
     verdicts.append(("early path took exactly the frames it should (%d)" % early,
                      early == model.early and other_early == 0,
