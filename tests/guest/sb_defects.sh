@@ -39,7 +39,7 @@
 #    nor take apart joins in the initial namespace, by an old socket or by
 #    NETNS_FD, while it may in its own.
 #
-#   +-- initial netns (the guest's) -------+   +-- userns + netns (nobody) --+
+#   +-- initial netns (the guest's) --------+   +-- userns + netns (nobody) --+
 #   |  i0 ==shortbridge== i1 (made by root) |   |  u0 ==join== u1 (allowed)   |
 #   |  i2, i3 (free)                        |   |  u0x, u1x                   |
 #   +---------------------------------------+   +-----------------------------+
