@@ -475,7 +475,8 @@ struct rtnl_link_ops egre_link_ops __read_mostly = {
 };
 
 /* Netdevice notifier (RTNL held): the underlay of some tunnels changed
- * state. */
+ * state.  An egre device is no tunnel's underlay (egre_newlink refuses
+ * it), so its own events are skipped. */
 void egre_underlay_state(struct net_device *underlay)
 {
 	struct egre_tunnel *t;
