@@ -17,7 +17,8 @@
 # 4. A tunnel cannot be bound to another egre device.
 # 5. Early receive steps aside for policy routing (fwmark, tos, custom table).
 # 6. Sequence numbers across the 2^32 wrap; strict netlink attributes;
-#    the drop counters' formats.
+#    the drop counters' formats (6b, vlan_features_check, has no test:
+#    see its note).
 # timeout: 900
 source "$(dirname "$0")/../lib.sh"
 require_cmd ethtool python3 tc unshare depmod
@@ -344,6 +345,13 @@ proc_lines() { ip netns exec "$hostB" cat /proc/net/egre | tr '\n' ' '; }
 check_output "/proc/net/egre format" "truncated 0 bad_version 0 bad_flags 0 no_key 0 bad_proto 0 unknown_key $u1 " proc_lines
 stat_names() { ip netns exec "$hostB" ethtool -S eg7 | awk -F: 'NR > 1 { gsub(/ /, "", $1); printf "%s ", $1 }'; }
 check_output "ethtool -S names, in order" "rx_drop_bad_csum rx_drop_out_of_seq rx_drop_runt rx_drop_down tx_drop_too_big tx_drop_no_route rx_early " stat_names
+
+# ---------------------------------------------------------------------------
+# 6b. egre_features_check now starts from vlan_features_check(), as in-tree
+# tunnels do.  No test: egre's vlan_features are only NETIF_F_HIGHDMA, so
+# for any VLAN-tagged frame netif_skb_features() has already taken every
+# offload (SG, checksum, GSO) away before egre's check runs; the call
+# matters once egre offers offloads for tagged frames.
 
 # ---------------------------------------------------------------------------
 # 5. Policy routing.  Last: once a namespace has custom rules, egre takes
