@@ -7,6 +7,7 @@
 
 #include "daemon.h"
 #include "deploy.h"
+#include "shape.h"
 #include "trellisd.h"
 
 /* Did a host with routing daemons arrive on this node or leave it (moved,
@@ -37,8 +38,23 @@ static bool daemons_moved(const struct dep *d, const struct topo *old)
 	return false;
 }
 
+/* Bandwidth reservations of the new file, beside the other slices. */
+static int apply_admit(const struct dep *d, struct rplan *rp)
+{
+	char msg[512];
+
+	if (d->node < 0)
+		return 0;
+	rp->underlay = d->t->nodes[d->node].underlay;
+	if (!shape_admit(rp, d->t->nodes[d->node].name, d->t, NULL, msg, sizeof(msg)))
+		return 0;
+	errorf("apply %s: %s; nothing changed", d->t->slice, msg);
+	return -1;
+}
+
 int cmd_apply(int argc, char **argv)
 {
+	struct rplan rp = { 0 };
 	struct diag dg = { 0 };
 	struct topo t, old;
 	struct dep_opts o;
@@ -77,6 +93,8 @@ int cmd_apply(int argc, char **argv)
 		errorf("apply %s: %s", t.slice, d.err);
 		goto out;
 	}
+	if (apply_admit(&d, &rp))
+		goto out;
 	state_mark_complete(t.slice, false);
 	if (dep_apply(&d, &old)) {
 		errorf("apply %s: %s", t.slice, d.err);
@@ -97,6 +115,10 @@ int cmd_apply(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (d.node >= 0 && shape_apply(&rp, d.err, sizeof(d.err))) {
+		errorf("apply %s: %s", t.slice, d.err);
+		goto out;
+	}
 	if (daemons_moved(&d, &old)) {
 		/* Restart the supervisor for the hosts now placed here. */
 		daemon_down(t.slice);
@@ -108,6 +130,7 @@ int cmd_apply(int argc, char **argv)
 	state_mark_complete(t.slice, true);
 	ret = 0;
 out:
+	resv_free(&rp);
 	dep_fini(&d);
 	topo_free(&old);
 	topo_free(&t);

@@ -9,6 +9,7 @@
 
 #include "daemon.h"
 #include "deploy.h"
+#include "shape.h"
 #include "trellisd.h"
 
 /* A slice name, or the slice of a topology file. */
@@ -58,6 +59,12 @@ int cmd_down(int argc, char **argv)
 	if (dep_undo(slice, &j, getenv("TRELLIS_VERBOSE") != NULL))
 		ret = 1;
 	journal_free(&j);
+	if (!ret) {
+		char msg[512];
+
+		if (shape_down(slice, msg, sizeof(msg)))
+			warnf("down %s: the other slices' reservations: %s", slice, msg);
+	}
 	if (!ret) {
 		int err = rm_rf(slice_dir(slice));
 

@@ -17,6 +17,10 @@ struct nl {
 	char buf[NL_BUFSIZE];
 };
 
+/* libnl-3 (linked for shape.c) exports an nl_close() of its own and calls
+ * it through the PLT: ours must not interpose on it. */
+#define nl_close trellis_nl_close
+
 /* bus is NETLINK_ROUTE or NETLINK_GENERIC. Returns 0 or -errno. */
 int nl_open(struct nl *nl, int bus);
 void nl_close(struct nl *nl);

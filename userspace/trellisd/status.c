@@ -15,6 +15,7 @@
 
 #include "deploy.h"
 #include "rtnl.h"
+#include "shape.h"
 #include "trellisd.h"
 
 static const char *const operstates[] = {
@@ -82,10 +83,27 @@ static int local_node(const struct topo *t, const struct journal *j)
 /* The remote peers of this node and, per peer, each cross-node link's
  * tunnel with its key and counters.  In JSON, closes the hosts array and
  * leaves the peers array open. */
+/* Reservations on node's underlay, and the rate each class sends at. */
+static void resv_load(const struct topo *t, int node, struct rplan *p, double **bps)
+{
+	char err[512];
+
+	p->underlay = t->nodes[node].underlay;
+	if (shape_admit(p, t->nodes[node].name, NULL, NULL, err, sizeof(err)))
+		resv_free(p);
+	*bps = calloc(p->n + 1, sizeof(**bps));
+	if (!*bps)
+		abort();
+	if (p->n)
+		shape_measure(p, 500, *bps);
+}
+
 static void show_peers(const struct topo *t, int node, bool json)
 {
-	struct nl nl;
+	struct rplan rp = { 0 };
 	bool pfirst = true, nlok;
+	double *bps = NULL;
+	struct nl nl;
 
 	if (json) {
 		if (node >= 0)
@@ -97,6 +115,7 @@ static void show_peers(const struct topo *t, int node, bool json)
 	if (node < 0)
 		return;
 	nlok = !nl_open(&nl, NETLINK_ROUTE);
+	resv_load(t, node, &rp, &bps);
 	for (size_t n = 0; n < t->n_nodes; n++) {
 		bool tfirst = true;
 		size_t count = 0;
@@ -108,7 +127,7 @@ static void show_peers(const struct topo *t, int node, bool json)
 			int n0, n1, oper = 0, err = -1;
 			unsigned int flags = 0;
 			uint64_t rx = 0, tx = 0;
-			char tun[IFNAMSIZ];
+			char tun[IFNAMSIZ], rs[256];
 
 			if (k->kind != LINK_P2P || k->n_ends != 2)
 				continue;
@@ -130,14 +149,15 @@ static void show_peers(const struct topo *t, int node, bool json)
 				err = rtnl_link_state(&nl, tun, &flags, &oper, &rx, &tx);
 			if (oper < 0 || oper > 6)
 				oper = 0;
+			shape_status(&rp, bps, t->slice, k->name, json, rs, sizeof(rs));
 			if (json)
-				printf("%s{\"name\":\"%s\",\"link\":\"%s\",\"key\":%u,\"present\":%s,\"operstate\":\"%s\",\"rx_packets\":%llu,\"tx_packets\":%llu}",
+				printf("%s{\"name\":\"%s\",\"link\":\"%s\",\"key\":%u,\"present\":%s,\"operstate\":\"%s\",\"rx_packets\":%llu,\"tx_packets\":%llu%s}",
 				       tfirst ? "" : ",", tun, k->name, k->key, err ? "false" : "true",
-				       operstates[oper], (unsigned long long)rx, (unsigned long long)tx);
+				       operstates[oper], (unsigned long long)rx, (unsigned long long)tx, rs);
 			else
-				printf("    tunnel %-10s key 0x%08x %-22s %-8s rx %-8llu tx %llu\n", tun, k->key,
+				printf("    tunnel %-10s key 0x%08x %-22s %-8s rx %-8llu tx %llu%s\n", tun, k->key,
 				       k->name, err ? "MISSING" : operstates[oper], (unsigned long long)rx,
-				       (unsigned long long)tx);
+				       (unsigned long long)tx, rs);
 			tfirst = false;
 		}
 		if (count && json)
@@ -145,6 +165,8 @@ static void show_peers(const struct topo *t, int node, bool json)
 	}
 	if (nlok)
 		nl_close(&nl);
+	resv_free(&rp);
+	free(bps);
 }
 
 static int show_slice(const char *slice, bool json, bool first)

@@ -8,6 +8,7 @@
 
 #include "daemon.h"
 #include "deploy.h"
+#include "shape.h"
 #include "trellisd.h"
 
 static double now(void)
@@ -18,8 +19,30 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Bandwidth reservations: admission before anything is built. */
+static int up_admit(const struct dep *d, struct rplan *rp)
+{
+	char msg[512];
+
+	if (d->node < 0)
+		return 0;
+	rp->underlay = d->t->nodes[d->node].underlay;
+	if (!shape_admit(rp, d->t->nodes[d->node].name, d->t, NULL, msg, sizeof(msg)))
+		return 0;
+	errorf("up %s: %s; nothing changed", d->t->slice, msg);
+	return -1;
+}
+
+static int up_shape(struct dep *d, const struct rplan *rp)
+{
+	if (!rp->n || !shape_apply(rp, d->err, sizeof(d->err)))
+		return 0;
+	return -1;
+}
+
 int cmd_up(int argc, char **argv)
 {
+	struct rplan rp = { 0 };
 	struct diag dg = { 0 };
 	struct dep_opts o;
 	const char *file;
@@ -52,6 +75,8 @@ int cmd_up(int argc, char **argv)
 		errorf("up %s: %s", t.slice, d.err);
 		goto out_dep;
 	}
+	if (up_admit(&d, &rp))
+		goto out_dep;
 	{
 		int err = state_create(&t, file);
 
@@ -60,7 +85,9 @@ int cmd_up(int argc, char **argv)
 			goto out_dep;
 		}
 	}
-	if (dep_up(&d) || daemon_up(&d)) {
+	if (dep_up(&d) || daemon_up(&d) || up_shape(&d, &rp)) {
+		char msg[512];
+
 		errorf("up %s: %s", t.slice, d.err);
 		fprintf(stderr, "trellisd: up %s: rolling back\n", t.slice);
 		dep_fini(&d);
@@ -71,6 +98,9 @@ int cmd_up(int argc, char **argv)
 			dep_undo(t.slice, &j, false);
 			journal_free(&j);
 		}
+		if (rp.n && shape_resync(rp.underlay, t.nodes[d.node].name, t.slice, msg, sizeof(msg)))
+			warnf("up %s: %s", t.slice, msg);
+		resv_free(&rp);
 		rm_rf(slice_dir(t.slice));
 		rmdir(run_dir());
 		topo_free(&t);
@@ -90,6 +120,7 @@ int cmd_up(int argc, char **argv)
 	       d.node >= 0 ? t.nodes[d.node].name : "", now() - t0);
 	ret = 0;
 out_dep:
+	resv_free(&rp);
 	dep_fini(&d);
 out_topo:
 	topo_free(&t);
