@@ -695,16 +695,17 @@ static int rt_one(char *buf)
 			plain = !is_egre(ifi->ifi_index);
 			break;
 		}
+		if (plain) {
+			/* Not an egre device: only as an egre change (refused),
+			 * never renamed. */
+			put_linkinfo(nlh);
+			break;
+		}
 		if (chance(85)) {
 			snprintf(name, sizeof(name), "fze%u", below(12));
 			mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 		} else if (chance(30)) {
 			mnl_attr_put_strz(nlh, IFLA_IFNAME, "a-name-far-too-long-for-ifnamsiz");
-		}
-		if (plain) {
-			/* Not an egre device: only as an egre change (refused). */
-			put_linkinfo(nlh);
-			break;
 		}
 		if (chance(95))
 			put_linkinfo(nlh);
