@@ -5,7 +5,7 @@
 # a bounded run must end without a crash, a leak, undefined behaviour, a
 # slow input or a broken promise of the parser.
 #
-#   TRELLIS_FUZZ_RUNS   inputs to try (default 200000; TRELLIS_FULL=1: 2000000)
+#   TRELLIS_FUZZ_RUNS   inputs to try (default 30000; TRELLIS_FULL=1: 2000000)
 #   TRELLIS_FUZZ_TIME   at most this many seconds (default 300; 0: no bound)
 #   CLANG               the compiler (default clang)
 #
@@ -13,7 +13,7 @@
 # build/parse_fuzz FILE.
 . "$(dirname "$0")/../lib.sh"
 
-runs=${TRELLIS_FUZZ_RUNS:-$([ -n "${TRELLIS_FULL:-}" ] && echo 2000000 || echo 200000)}
+runs=${TRELLIS_FUZZ_RUNS:-$([ -n "${TRELLIS_FULL:-}" ] && echo 2000000 || echo 30000)}
 secs=${TRELLIS_FUZZ_TIME:-300}
 
 clang=${CLANG:-clang}
