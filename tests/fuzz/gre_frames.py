@@ -264,6 +264,9 @@ def make_frame(seed, idx, dst_mac, frag_id):
         flags = u16(gre, 0) ^ rng.choice([GRE_KEY, GRE_KEY, GRE_CSUM, GRE_SEQ])
         gre = struct.pack("!H", flags) + gre[2:]
         f.notes.append("flags now %#06x" % flags)
+    if kind == "gre_key" and rng.random() < 0.3:
+        gre = struct.pack("!H", u16(gre, 0) & ~GRE_KEY) + gre[2:]
+        f.notes.append("key flag cleared")
     if kind == "gre_csum" and csum:
         off = rng.randrange(len(gre))
         gre = gre[:off] + bytes([gre[off] ^ (1 << rng.randrange(8))]) + gre[off + 1:]
