@@ -25,7 +25,7 @@
 #include "shape.h"
 #include "state.h"
 
-#define H(minor)	TC_HANDLE(SHAPE_MAJOR << 16, (minor))
+#define H(minor)	TC_HANDLE(SHAPE_MAJOR, (minor))	/* libnl shifts the major */
 #define CLS_ALL		1	/* every reservation together */
 #define CLS_BEST	2	/* best effort: the default class */
 #define MIN_RATE	1000	/* bytes/s: HTB needs a rate; a link with no minimum gets this */
@@ -237,9 +237,9 @@ static int root(struct shaper *s, int ifindex)
 
 	if (have < 0 || (!have && add_root(s, ifindex)))
 		return -1;
-	if (set_class(s, ifindex, TC_H_ROOT, CLS_ALL, cap, cap, 0))
+	if (set_class(s, ifindex, H(0), CLS_ALL, cap, cap, 0))
 		return -1;
-	return set_class(s, ifindex, TC_H_ROOT, CLS_BEST, best, best, 7);
+	return set_class(s, ifindex, H(0), CLS_BEST, best, best, 7);
 }
 
 static int add_filter(struct shaper *s, int ifindex, const struct rdemand *v, uint16_t minor)

@@ -1,0 +1,235 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Bandwidth reservations (issue 15) between two machines: seed 003's
+# Table II scaled down 100 times so that TCG guests outrun it.  Node alpha
+# (guest a) may reserve 20 Mb/s of its underlay; three slices each carry
+# one link from x on alpha to y on beta:
+#
+#   res1  min 1mbit max 5mbit     allocated max 5    (Table II: 500)
+#   res2  min 8mbit max 15mbit    allocated max 12   (1200), 15 once res3 is down
+#   res3  static 3mbit            allocated max 3    (300)
+#
+#  +---- guest a = node alpha ----------------+      +---- guest b = node beta ----+
+#  |  res1 x eth0 -- tv.. [sb] tg<key1> --+   |      |  tg<key1> [sb] -- y eth0    |
+#  |  res2 x eth0 -- tv.. [sb] tg<key2> --+   |      |  tg<key2> [sb] -- y eth0    |
+#  |  res3 x eth0 -- tv.. [sb] tg<key3> --+   |      |  tg<key3> [sb] -- y eth0    |
+#  |                                      |   |      |        (iperf3 servers)     |
+#  |  eth0 192.0.2.1: htb 7e00: <---------+   |      |  eth0 192.0.2.2             |
+#  |    7e00:1 20mbit > 7e00:<key> per link   |      |                             |
+#  +-----------|------------------------------+      +-----------|-----------------+
+#              +------------------ wire -------------------------+
+#
+# a floods the three links at once with UDP (1400-byte datagrams, offered
+# at twice each allocation): each link's delivered rate, measured by the
+# iperf3 server at b and counted in underlay bytes (1484 per datagram),
+# is at least 0.95 of its minimum and at most 1.05 of its allocated
+# maximum.  A fourth slice whose minimum does not fit is refused, naming
+# the node, the underlay, the capacity and the sum.  Root inside a slice
+# cannot see, remove or widen the shaping.  res3 goes down while res1 and
+# res2 flood: res2's class is changed in place (its counter keeps
+# counting) to ceil 15mbit and its rate, read from the counter every
+# 0.25 s, passes the old allocation; the time it took is reported, not
+# asserted.
+#
+# Rates are underlay rates, outer headers included (docs/reservations.md):
+# the datagrams' payload is 1400/1484 of them, reported beside.
+#
+# With TRELLIS_RESV_SERIES=FILE (scripts/bench --reservations), alpha
+# writes each class's byte counter every 0.25 s during the floods to FILE
+# ("seconds,slice,bytes" lines; "#down,SECONDS" when res3 went down).
+# timeout: 1500
+source "$(dirname "$0")/../lib.sh"
+require_cmd iperf3 jq tc
+
+WORK=$(mktemp -d /tmp/reservations.XXXXXX)
+defer rm -rf "$WORK"
+if [ "$TRELLIS_NODE" = a ]; then me=alpha idx=1 pidx=2; else me=beta idx=2 pidx=1; fi
+signal() { ip addr add "192.0.2.$((100 + 10 * $1 + idx))/32" dev eth0; }
+await() {	# PHASE SECONDS: until the peer has passed PHASE
+	wait_for "$2" ping -c 1 -W 1 "192.0.2.$((100 + 10 * $1 + pidx))"
+}
+
+WIRE=1484	# underlay bytes of a 1400-byte datagram: + UDP, IP, Ethernet, GRE, IP, Ethernet
+PAYLOAD=1400
+mk() {	# N RESERVE...
+	local n=$1
+	shift
+	cat > "$WORK/res$n.topo" <<-EOF
+	slice res$n
+	node alpha underlay 192.0.2.1 reservable 20mbit
+	node beta underlay 192.0.2.2 reservable 20mbit
+	host x node alpha
+	host y node beta
+	link x:eth0 y:eth0
+	    addr x 10.9.$n.1/24
+	    addr y 10.9.$n.2/24
+	    reserve $*
+	EOF
+}
+mk 1 min 1mbit max 5mbit
+mk 2 min 8mbit max 15mbit
+mk 3 static 3mbit
+mk 4 min 9mbit
+
+check "$me: the wire is up" wait_for 300 ping -c 1 -W 1 "$TRELLIS_REMOTE"
+if insmod_built egre && insmod_built shortbridge; then
+	defer rmmod egre
+	defer rmmod shortbridge
+else
+	echo "	egre or shortbridge did not load: the gretap fallback carries the links"
+fi
+
+for n in 1 2 3; do
+	check "$me: res$n up" trellisd up "$WORK/res$n.topo"
+	defer trellisd down "res$n"
+done
+
+key_of() { trellisd status --json "res$1" | jq -r '.[0].peers[0].tunnels[0].key'; }
+minor_of() {	# N: the class minor of resN's link (shape_minor())
+	local k m
+	k=$(key_of "$1")
+	m=$(((k ^ (k >> 16)) & 0xffff))
+	[ "$m" -gt 2 ] || m=$((m + 3))
+	printf '%x' "$m"
+}
+alloc_of() { trellisd status --json "res$1" | jq -r '.[0].peers[0].tunnels[0].reservation.alloc_bps'; }
+declare -A M	# class minors, known once the slices are up
+ceil_of() {	# N: the ceil of resN's class on eth0, as tc prints it
+	tc class show dev eth0 classid "7e00:${M[$1]}" | grep -o 'ceil [^ ]*' | cut -d' ' -f2
+}
+bytes_of() { tc -s class show dev eth0 classid "7e00:${M[$1]}" | sed -n 's/^ Sent \([0-9]*\) bytes.*/\1/p'; }
+
+if [ "$me" = beta ]; then
+	for n in 1 2 3; do
+		check "beta: iperf3 server in res$n y" trellisd exec "res$n" y -- iperf3 -s -D -J
+	done
+	signal 1
+	check "beta: alpha is done" await 2 900
+	check "beta: res3 down" trellisd down res3
+	signal 3
+	check "beta: alpha is done with the rest" await 4 900
+	exit "$TESTS_FAILED"
+fi
+
+# --- alpha: the allocation, as status shows it and tc holds it ------------
+check "alpha: beta is ready" await 1 900
+for n in 1 2 3; do M[$n]=$(minor_of $n); done
+check_value "alpha: res1 allocated 5mbit (Table II: 500 of 2000)" 5000000 alloc_of 1
+check_value "alpha: res2 allocated 12mbit (Table II: 1200 of 2000)" 12000000 alloc_of 2
+check_value "alpha: res3 allocated 3mbit (static)" 3000000 alloc_of 3
+check_value "alpha: res2's class has ceil 12Mbit" 12Mbit ceil_of 2
+check_output "alpha: status shows min, max, allocated" \
+	"reserved: min 8mbit max 15mbit allocated 12mbit" trellisd status res2
+
+# --- admission: a minimum that does not fit --------------------------------
+check_error "alpha: res4 (min 9mbit) is refused" \
+	"node alpha, underlay 192.0.2.1: the minima of 4 reserved links ask for 21mbit, more than its reservable 20mbit" \
+	trellisd up "$WORK/res4.topo"
+check_fails "alpha: the refused res4 left no state" test -e /run/trellis/res4
+check_value "alpha: and changed nobody's allocation" 12Mbit ceil_of 2
+
+# --- out of reach of the slice ---------------------------------------------
+in_x() { trellisd exec res1 x -- "$@"; }
+check_fails "alpha: res1's root does not see the underlay address" \
+	sh -c 'trellisd exec res1 x -- ip -o addr show | grep -q 192.0.2.1'
+check_fails "alpha: res1's root cannot widen its class" \
+	in_x tc class change dev eth0 parent 7e00:1 classid "7e00:${M[1]}" htb rate 20mbit ceil 20mbit
+in_x tc qdisc del dev eth0 root >/dev/null 2>&1
+in_x tc qdisc replace dev eth0 root pfifo >/dev/null 2>&1
+check_value "alpha: after res1's root deleted and replaced its own qdiscs, its class still has ceil 5Mbit" \
+	5Mbit ceil_of 1
+
+# --- three floods at once --------------------------------------------------
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
+T0=$(now)
+sampler() {
+	local n
+	while :; do
+		for n in 1 2 3; do echo "$(calc "$(now) - $T0"),res$n,$(bytes_of $n)"; done
+		sleep 0.25
+	done
+}
+: > "$WORK/series.csv"
+sampler >> "$WORK/series.csv" 2>/dev/null &
+spid=$!
+defer kill "$spid"
+flood() {	# N RATE SECONDS: UDP from x to y, server-side JSON in $WORK/fN.json
+	trellisd exec "res$1" x -- iperf3 -c "10.9.$1.2" -u -l "$PAYLOAD" -b "$2" -t "$3" \
+		--get-server-output -J > "$WORK/f$1.json" 2>&1
+}
+# The receiver's rate over its whole run (excluding the first 2 s), in
+# underlay bits per second.
+delivered() {	# N
+	jq -r --argjson w "$WIRE" --argjson p "$PAYLOAD" '
+		[.server_output_json.intervals[] | select(.sum.start >= 2) | .sum]
+		| ((map(.bytes) | add) * 8 / (map(.seconds) | add)) * $w / $p | floor' "$WORK/f$1.json"
+}
+share() {	# N MIN ALLOC: prints the rates, fails outside [0.95 min, 1.05 alloc]
+	local r
+	r=$(delivered "$1") || return 1
+	echo "res$1: delivered $r bit/s on the underlay ($((r * PAYLOAD / WIRE)) bit/s of payload); min $2, allocated $3"
+	[ "$r" -ge $(($2 * 95 / 100)) ] && [ "$r" -le $(($3 * 105 / 100)) ]
+}
+flood 1 10M 10 & p1=$!
+flood 2 24M 10 & p2=$!
+flood 3 6M 10 & p3=$!
+wait $p1 $p2 $p3
+for n in 1 2 3; do
+	if ! jq -e '.server_output_json.intervals | length > 4' "$WORK/f$n.json" >/dev/null; then
+		fail "alpha: res$n flood ran" "$(tail -n 5 "$WORK/f$n.json")"
+	fi
+done
+check "alpha: res1 gets between 0.95 x 1mbit and 1.05 x 5mbit" share 1 1000000 5000000
+check "alpha: res2 gets between 0.95 x 8mbit and 1.05 x 12mbit" share 2 8000000 12000000
+check "alpha: res3 gets between 0.95 x 3mbit and 1.05 x 3mbit" share 3 3000000 3000000
+for n in 1 2 3; do echo "	res$n: $(delivered "$n") bit/s delivered"; done
+
+# --- res3 leaves while res1 and res2 flood ---------------------------------
+flood 1 10M 16 & p1=$!
+flood 2 24M 16 & p2=$!
+grew_past() { [ "$(bytes_of 2)" -gt "$1" ]; }
+check "alpha: res2's class counts the second flood" wait_for 60 grew_past $(($(bytes_of 2) + 1000000))
+at_down=$(bytes_of 2)
+t_down=$(now)
+check "alpha: res3 down during the floods" trellisd down res3
+t_done=$(now)
+check_value "alpha: res2's class now has ceil 15Mbit" 15Mbit ceil_of 2
+check_value "alpha: res2 allocated 15mbit (Table II, t_2: 1500)" 15000000 alloc_of 2
+after=$(bytes_of 2)
+if [ "$after" -ge "$at_down" ]; then
+	ok "alpha: res2's class was changed in place (its counter went on: $at_down -> $after bytes)"
+else
+	fail "alpha: res2's class was changed in place" "its counter went back from $at_down to $after bytes"
+fi
+# Rate over a sliding 1 s window, every 0.25 s, until it passes the old
+# allocation by 5%.
+echo "#down,$(calc "$t_down - $T0")" >> "$WORK/series.csv"
+reached=""
+declare -a wb wt
+for _ in $(seq 1 40); do
+	sleep 0.25
+	wb+=("$(bytes_of 2)") wt+=("$(now)")
+	k=$((${#wb[@]} - 1)) j=$((${#wb[@]} > 4 ? ${#wb[@]} - 5 : 0))
+	[ "$k" -gt "$j" ] || continue
+	rate=$(calc "(${wb[$k]} - ${wb[$j]}) * 8 / (${wt[$k]} - ${wt[$j]})")
+	if [ "${rate%.*}" -gt 12600000 ]; then
+		reached=$(calc "${wt[$k]} - $t_down")
+		break
+	fi
+done
+wait $p1 $p2
+if [ -n "$reached" ]; then
+	ok "alpha: res2's class sends above its old allocation after res3 left"
+	echo "	res2 passed 12.6 Mb/s over a 1 s window ${reached} s after \`down res3' started (down itself took $(calc "$t_done - $t_down") s)"
+else
+	fail "alpha: res2's class sends above its old allocation after res3 left" "last 1 s window: ${rate:-?} bit/s"
+fi
+check "alpha: afterwards res2 stays at most 1.05 x 15mbit" share 2 8000000 15000000
+echo "	res1: $(delivered 1) bit/s, res2: $(delivered 2) bit/s delivered over the second run (res3 left during it)"
+kill "$spid"
+[ -z "${TRELLIS_RESV_SERIES:-}" ] || cp "$WORK/series.csv" "$TRELLIS_RESV_SERIES"
+signal 2
+check "alpha: beta took res3 down" await 3 900
+signal 4
+exit "$TESTS_FAILED"
