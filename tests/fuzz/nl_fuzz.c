@@ -847,6 +847,7 @@ int main(int argc, char **argv)
 	uint64_t seed = 0;
 	long n = 3000, i;
 	int opt, left_egre, left_joins, f, egre_before;
+	struct timespec start, end;
 	bool have_seed = false;
 	char buf[BUF_SIZE];
 
@@ -885,6 +886,7 @@ int main(int argc, char **argv)
 	netns_fd = open("/proc/self/ns/net", O_RDONLY);
 	init_netns_fd = open("/proc/1/ns/net", O_RDONLY);
 	egre_before = count_egre();
+	clock_gettime(CLOCK_MONOTONIC, &start);
 
 	for (i = 0; i < 2 * n; i++) {
 		int fam = i & 1, cmd, mutating;
@@ -918,6 +920,9 @@ int main(int argc, char **argv)
 	}
 
 	cleanup(&left_egre, &left_joins);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	printf("\n%ld requests in %.1f s\n", 2 * n,
+	       end.tv_sec - start.tv_sec + (end.tv_nsec - start.tv_nsec) / 1e9);
 	report();
 	printf("\nSUMMARY seed=%" PRIu64 " sb_sent=%ld sb_accepted=%ld sb_accepted_mutations=%ld sb_refused=%ld sb_no_msg=%ld sb_unanswered=%ld"
 	       " rt_sent=%ld rt_accepted=%ld rt_accepted_mutations=%ld rt_refused=%ld rt_no_msg=%ld rt_unanswered=%ld"

@@ -21,13 +21,13 @@
 #  | fze0..fze11: egre devices   |  created and deleted by the fuzzer
 #  +-----------------------------+
 #
-# TRELLIS_FUZZ_SEED=N reproduces a run; TRELLIS_FUZZ_REQUESTS (default 3000,
+# TRELLIS_FUZZ_SEED=N reproduces a run; TRELLIS_FUZZ_REQUESTS (default 2000,
 # 20000 with TRELLIS_FULL=1) requests to each family in each run.
 # timeout: 900
 source "$(dirname "$0")/../lib.sh"
 require_cmd unshare ethtool
 
-count=${TRELLIS_FUZZ_REQUESTS:-3000}
+count=${TRELLIS_FUZZ_REQUESTS:-2000}
 [ -n "${TRELLIS_FULL:-}" ] && count=${TRELLIS_FUZZ_REQUESTS:-20000}
 seed=${TRELLIS_FUZZ_SEED:-$((RANDOM * 32768 + RANDOM))}
 fuzz=$TOP/tests/fuzz/nl_fuzz
