@@ -26,7 +26,7 @@
 # tests/fuzz/gre_frames.py --dump I --seed N --dst-mac MAC shows frame I.
 # timeout: 900
 source "$(dirname "$0")/../lib.sh"
-require_cmd ethtool python3 nstat
+require_cmd ethtool python3
 
 frames=${TRELLIS_FUZZ_FRAMES:-10000}
 [ -n "${TRELLIS_FULL:-}" ] && frames=${TRELLIS_FUZZ_FRAMES:-50000}
