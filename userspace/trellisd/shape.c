@@ -30,6 +30,7 @@
 #define CLS_BEST	2	/* best effort: the default class */
 #define MIN_RATE	1000	/* bytes/s: HTB needs a rate; a link with no minimum gets this */
 #define QUANTUM		1514	/* equal shares of what classes borrow */
+#define BURST_MIN	(10 * 1514)	/* bytes */
 #define UNLIMITED	(100000000000ull / 8)	/* bytes/s: a device reporting no speed */
 
 /* One device carrying reserved tunnels: the indices of its demands. */
@@ -177,6 +178,16 @@ static int our_root(struct shaper *s, int ifindex)
 	return ret;
 }
 
+/* 200 ms of rate: HTB's default (rate / HZ + MTU) is a few milliseconds at
+ * these rates, and a timer that fires later than that (a busy machine, a
+ * guest) loses tokens for good, and with them the guarantee. */
+static uint32_t burst(uint64_t rate)
+{
+	uint64_t b = rate / 5;
+
+	return b > BURST_MIN ? (uint32_t)(b < UINT32_MAX ? b : UINT32_MAX) : BURST_MIN;
+}
+
 static int set_class(struct shaper *s, int ifindex, uint32_t parent, uint16_t minor,
 		     uint64_t rate, uint64_t ceil, uint32_t prio)
 {
@@ -191,8 +202,12 @@ static int set_class(struct shaper *s, int ifindex, uint32_t parent, uint16_t mi
 	rtnl_tc_set_handle(TC_CAST(c), H(minor));
 	err = rtnl_tc_set_kind(TC_CAST(c), "htb");
 	if (!err) {
-		rtnl_htb_set_rate64(c, rate > MIN_RATE ? rate : MIN_RATE);
-		rtnl_htb_set_ceil64(c, ceil > rate ? ceil : rate > MIN_RATE ? rate : MIN_RATE);
+		rate = rate > MIN_RATE ? rate : MIN_RATE;
+		ceil = ceil > rate ? ceil : rate;
+		rtnl_htb_set_rate64(c, rate);
+		rtnl_htb_set_ceil64(c, ceil);
+		rtnl_htb_set_rbuffer(c, burst(rate));
+		rtnl_htb_set_cbuffer(c, burst(ceil));
 		rtnl_htb_set_prio(c, prio);
 		rtnl_htb_set_quantum(c, QUANTUM);
 		/* Without NLM_F_EXCL an existing class is changed in place. */
