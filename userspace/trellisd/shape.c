@@ -178,12 +178,12 @@ static int our_root(struct shaper *s, int ifindex)
 	return ret;
 }
 
-/* 200 ms of rate: HTB's default (rate / HZ + MTU) is a few milliseconds at
+/* 500 ms of rate: HTB's default (rate / HZ + MTU) is a few milliseconds at
  * these rates, and a timer that fires later than that (a busy machine, a
  * guest) loses tokens for good, and with them the guarantee. */
 static uint32_t burst(uint64_t rate)
 {
-	uint64_t b = rate / 5;
+	uint64_t b = rate / 2;
 
 	return b > BURST_MIN ? (uint32_t)(b < UINT32_MAX ? b : UINT32_MAX) : BURST_MIN;
 }
