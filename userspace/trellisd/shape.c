@@ -31,6 +31,7 @@
 #define MIN_RATE	1000	/* bytes/s: HTB needs a rate; a link with no minimum gets this */
 #define QUANTUM		1514	/* equal shares of what classes borrow */
 #define BURST_MIN	(10 * 1514)	/* bytes */
+#define BURST_MAX	(1 << 20)
 #define UNLIMITED	(100000000000ull / 8)	/* bytes/s: a device reporting no speed */
 
 /* One device carrying reserved tunnels: the indices of its demands. */
@@ -178,14 +179,15 @@ static int our_root(struct shaper *s, int ifindex)
 	return ret;
 }
 
-/* 500 ms of rate: HTB's default (rate / HZ + MTU) is a few milliseconds at
- * these rates, and a timer that fires later than that (a busy machine, a
- * guest) loses tokens for good, and with them the guarantee. */
+/* 500 ms of rate, 10 frames to 1 MB: HTB's default (rate / HZ + MTU) is
+ * a few milliseconds at low rates, and a timer that fires later than that
+ * (a busy machine, a guest) loses tokens for good, and with them the
+ * guarantee; at high rates 1 MB keeps the bursts short. */
 static uint32_t burst(uint64_t rate)
 {
 	uint64_t b = rate / 2;
 
-	return b > BURST_MIN ? (uint32_t)(b < UINT32_MAX ? b : UINT32_MAX) : BURST_MIN;
+	return b < BURST_MIN ? BURST_MIN : b > BURST_MAX ? BURST_MAX : (uint32_t)b;
 }
 
 static int set_class(struct shaper *s, int ifindex, uint32_t parent, uint16_t minor,
