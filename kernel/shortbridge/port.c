@@ -133,8 +133,9 @@ static bool sbr_is_veth(const struct net_device *dev)
 
 /*
  * The other end of a veth pair, perhaps in another namespace, or NULL.
- * ndo_get_peer_dev wants RCU; RTNL then keeps the peer: a pair is taken
- * apart (both peer pointers cleared) and freed only under RTNL.
+ * ndo_get_peer_dev wants RCU; what it returns stays valid while we hold
+ * RTNL, since a pair comes apart (its peer pointers cleared, its devices
+ * unregistered) only under RTNL.
  */
 static struct net_device *sbr_veth_peer(struct net_device *dev)
 {
