@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of bandwidth reservations: the language (parse.c) and the
+ * Unit tests of bandwidth reservations: the language (parse.c), the
  * admission computation (reserve.c), with Table II of seed 003 (HIPerNET)
- * reproduced exactly.
+ * reproduced exactly, and the shaper's conversion of a virtual link's rate
+ * into the underlay's (shape.h).
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <arpa/inet.h>
 
 #include "reserve.h"
+#include "shape.h"
 #include "topo.h"
 
 #define MBIT 1000000ull
@@ -264,6 +266,51 @@ static void test_admit(void **state)
 	topo_free(&t2);
 }
 
+/* --- the shaper's conversion (shape.h) --------------------------------- */
+
+static void test_wire(void **state)
+{
+	struct topo t = parse_ok(NODES "reserve static 1mbit\nlink a:e0 b:e0\n"
+				 "link a:e1 b:e1 mtu 9000\n");
+	const struct topo *one[] = { &t };
+	struct rplan p = { 0 };
+	char err[256] = "";
+
+	(void)state;
+	/* The default link MTU across nodes, 1458: frames of 1472 bytes, 1514
+	 * on the underlay (+ outer IPv4 20, GRE with key 8, outer Ethernet 14). */
+	assert_int_equal(SHAPE_OUTER, 42);
+	assert_int_equal(shape_frame(0), 1472);
+	assert_int_equal(shape_frame(1458), 1472);
+	assert_int_equal(shape_frame(9000), 9014);
+	assert_int_equal(shape_wire(1472, 0), 1514);
+	assert_int_equal(shape_wire(14720, 1458), 15140);
+	assert_int_equal(shape_wire(9014, 9000), 9056);
+	/* Rounded up: the class never allows less than the reservation. */
+	assert_int_equal(shape_wire(0, 0), 0);
+	assert_int_equal(shape_wire(1, 0), 2);
+	/* The pair test's classes, in bytes/s: 300, 500, 1200, 1500 kbit/s and
+	 * the reservable 2 Mb/s; 150000 * 1514 / 1472 = 154279.9. */
+	assert_int_equal(shape_wire(37500, 0), 38570);
+	assert_int_equal(shape_wire(62500, 0), 64284);
+	assert_int_equal(shape_wire(150000, 0), 154280);
+	assert_int_equal(shape_wire(187500, 0), 192850);
+	assert_int_equal(shape_wire(250000, 0), 257134);
+	/* Table II's C = 2000 Mb/s: 250e6 * 1514 / 1472 = 257133152.2. */
+	assert_int_equal(shape_wire(250000000, 0), 257133153);
+	/* No overflow near the top of the range: 2^62 / 1472 * 1514 exactly. */
+	assert_int_equal(shape_wire(1472ull << 52, 0), 1514ull << 52);
+	/* The demands carry their link's MTU to the shaper. */
+	inet_pton(AF_INET, "192.0.2.1", &p.underlay);
+	assert_int_equal(resv_admit(&p, "alpha", one, 1, err, sizeof(err)), 0);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.v[0].mtu, 0);
+	assert_int_equal(p.v[1].mtu, 9000);
+	assert_int_equal(shape_wire(p.v[1].alloc_bps / 8, p.v[1].mtu), 125583);	/* 125000 * 9056 / 9014 = 125582.4 */
+	resv_free(&p);
+	topo_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_table2),
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_admit),
+		cmocka_unit_test(test_wire),
 	};
 
 	return cmocka_run_group_tests_name("reserve", tests, NULL, NULL);

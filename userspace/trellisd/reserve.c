@@ -110,6 +110,7 @@ static void add_demand(struct rplan *p, const struct topo *t, size_t li, int me)
 	snprintf(d->slice, sizeof(d->slice), "%s", t->slice);
 	snprintf(d->link, sizeof(d->link), "%s", l->name);
 	d->key = l->key;
+	d->mtu = l->mtu;
 	d->remote = t->nodes[t->hosts[other].node].underlay;
 	d->min_bps = r->min_bps;
 	d->max_bps = r->max_bps;

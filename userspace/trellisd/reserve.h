@@ -32,6 +32,7 @@ struct rdemand {
 	char link[96];
 	uint32_t key;		/* its GRE key: how the shaper finds its packets */
 	struct in_addr remote;	/* the other node's underlay */
+	int mtu;		/* the link's MTU (0: the default): for the shaper */
 	uint64_t min_bps;
 	uint64_t max_bps;	/* as asked; 0: up to the capacity */
 	uint64_t alloc_bps;	/* the allocated maximum (resv_allocate) */

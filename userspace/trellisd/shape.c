@@ -245,18 +245,32 @@ static int add_root(struct shaper *s, int ifindex)
 	return 0;
 }
 
-/* The root qdisc and its two fixed classes, their rates brought up to date. */
-static int root(struct shaper *s, int ifindex)
+/* The reservable rate on d's wire, in bytes/s: scaled for the link with
+ * the smallest frames, so that every link's minimum fits in it. */
+static uint64_t wire_cap(const struct shaper *s, const struct sdev *d)
 {
-	uint64_t cap = s->p->cap_bps / 8, speed = dev_speed(ifindex);
-	uint64_t best = speed > cap + MIN_RATE ? speed - cap : MIN_RATE;
-	int have = our_root(s, ifindex);
+	uint64_t cap = 0;
 
-	if (have < 0 || (!have && add_root(s, ifindex)))
+	for (size_t i = 0; i < d->n; i++) {
+		uint64_t w = shape_wire(s->p->cap_bps / 8, s->p->v[d->idx[i]].mtu);
+
+		cap = w > cap ? w : cap;
+	}
+	return cap;
+}
+
+/* The root qdisc and its two fixed classes, their rates brought up to date. */
+static int root(struct shaper *s, const struct sdev *d)
+{
+	uint64_t cap = wire_cap(s, d), speed = dev_speed(d->ifindex);
+	uint64_t best = speed > cap + MIN_RATE ? speed - cap : MIN_RATE;
+	int have = our_root(s, d->ifindex);
+
+	if (have < 0 || (!have && add_root(s, d->ifindex)))
 		return -1;
-	if (set_class(s, ifindex, H(0), CLS_ALL, cap, cap, 0))
+	if (set_class(s, d->ifindex, H(0), CLS_ALL, cap, cap, 0))
 		return -1;
-	return set_class(s, ifindex, H(0), CLS_BEST, best, best, 7);
+	return set_class(s, d->ifindex, H(0), CLS_BEST, best, best, 7);
 }
 
 static int add_filter(struct shaper *s, int ifindex, const struct rdemand *v, uint16_t minor)
@@ -327,7 +341,7 @@ static int sync_dev(struct shaper *s, const struct sdev *d)
 	struct nl_cache *cache;
 	struct nl_object *o;
 
-	if (check_minors(s, d) || root(s, d->ifindex))
+	if (check_minors(s, d) || root(s, d))
 		return -1;
 	if (rtnl_class_alloc_cache(s->sk, d->ifindex, &cache) < 0)
 		return fail(s, "cannot list the classes");
@@ -338,7 +352,8 @@ static int sync_dev(struct shaper *s, const struct sdev *d)
 
 		if (old)
 			rtnl_class_put(old);
-		if (set_class(s, d->ifindex, H(CLS_ALL), minor, v->min_bps / 8, v->alloc_bps / 8, 0) ||
+		if (set_class(s, d->ifindex, H(CLS_ALL), minor, shape_wire(v->min_bps / 8, v->mtu),
+			      shape_wire(v->alloc_bps / 8, v->mtu), 0) ||
 		    (!old && add_filter(s, d->ifindex, v, minor))) {
 			nl_cache_free(cache);
 			return -1;
@@ -495,19 +510,22 @@ int shape_down(const char *slice, char *err, size_t len)
 	return ret;
 }
 
+/* The bytes of the link's frames its class sent: what HTB counted, less
+ * each packet's outer headers (GSO packets count one per segment). */
 static long long class_bytes(struct nl_cache *cache, int ifindex, uint32_t key)
 {
 	struct rtnl_class *c = rtnl_class_get(cache, ifindex, H(shape_minor(key)));
 	long long bytes = -1;
 
 	if (c) {
-		bytes = (long long)rtnl_tc_get_stat(TC_CAST(c), RTNL_TC_BYTES);
+		bytes = (long long)(rtnl_tc_get_stat(TC_CAST(c), RTNL_TC_BYTES) -
+				    rtnl_tc_get_stat(TC_CAST(c), RTNL_TC_PACKETS) * SHAPE_OUTER);
 		rtnl_class_put(c);
 	}
 	return bytes;
 }
 
-/* Every class's byte counter in p, into bytes[] (-1: no class). */
+/* Every class's frame bytes in p, into bytes[] (-1: no class). */
 static void sample(struct shaper *s, long long *bytes)
 {
 	for (size_t i = 0; i < s->ndev; i++) {
