@@ -19,11 +19,19 @@
 #  +-----------|------------------------------+      +-----------|-----------------+
 #              +------------------ wire -------------------------+
 #
-# a floods the three links at once with UDP (1400-byte datagrams, offered
-# at twice each allocation): each link's delivered rate, measured by the
-# iperf3 server at b and counted in underlay bytes (1484 per datagram),
-# is at least 0.95 of its minimum and at most 1.05 of its allocated
-# maximum.  `apply' of an edited maximum changes the class in place.  A
+# A reservation is the virtual link's rate, its frames as the slice sees
+# them (docs/reservations.md): each class's rate and ceil on alpha's eth0
+# are scaled by (frame + 42) / frame, 1514 / 1472 for the links' MTU of
+# 1458, and the test checks the classes hold exactly that.
+#
+# a floods the three links at once with UDP for 20 s (full-size datagrams:
+# the link's MTU less IPv4 and UDP, 1430 bytes; offered at twice each
+# allocation): each link's goodput, the payload bytes the iperf3 server at
+# b received after the first 2 s (start-up: the clients start one after
+# the other, and each class's full bucket lets out a burst), is at least
+# 0.95 of its minimum and at most 1.05 of its allocated maximum.  With
+# full-size frames the goodput is 1430/1472 = 0.971 of the link's rate.
+# `apply' of an edited maximum changes the class in place.  A
 # fourth slice whose minimum does not fit is refused, naming
 # the node, the underlay, the capacity and the sum.  Root inside a slice
 # cannot see, remove or widen the shaping.  res3 goes down while res1 and
@@ -36,12 +44,10 @@
 # floods beta's root with best-effort UDP on the same underlay (reported,
 # not asserted).
 #
-# Rates are underlay rates, outer headers included (docs/reservations.md):
-# the datagrams' payload is 1400/1484 of them, reported beside.
-#
 # With TRELLIS_RESV_SERIES=FILE (scripts/bench --reservations), alpha
 # writes each class's byte counter every 0.5 s during the floods to FILE
-# ("seconds,slice,bytes" lines; "#down,SECONDS" when res3 went down).
+# ("seconds,slice,bytes,ceil,packets" lines, bytes and packets as HTB
+# counts them on the underlay; "#down,SECONDS" when res3 went down).
 # timeout: 1500
 source "$(dirname "$0")/../lib.sh"
 require_cmd iperf3 jq tc
@@ -54,8 +60,7 @@ await() {	# PHASE SECONDS: until the peer has passed PHASE
 	wait_for "$2" ping -c 1 -W 1 "192.0.2.$((100 + 10 * $1 + pidx))"
 }
 
-WIRE=1484	# underlay bytes of a 1400-byte datagram: + UDP, IP, Ethernet, GRE, IP, Ethernet
-PAYLOAD=1400
+OUTER=42	# what the underlay adds to each frame: outer IPv4 20, GRE with key 8, outer Ethernet 14
 mk() {	# N RESERVE...
 	local n=$1
 	shift
@@ -103,6 +108,23 @@ ceil_of() {	# N: the ceil of resN's class on eth0, as tc prints it
 	tc class show dev eth0 classid "7e00:${M[$1]}" | grep -o 'ceil [^ ]*' | cut -d' ' -f2
 }
 bytes_of() { tc -s class show dev eth0 classid "7e00:${M[$1]}" | sed -n 's/^ Sent \([0-9]*\) bytes.*/\1/p'; }
+# The bytes of resN's frames its class sent: HTB's count less each packet's outer headers.
+frames_of() {	# N
+	tc -s class show dev eth0 classid "7e00:${M[$1]}" |
+		sed -n "s/^ Sent \([0-9]*\) bytes \([0-9]*\) pkt.*/\1 \2/p" |
+		awk -v o="$OUTER" '{ print $1 - $2 * o }'
+}
+tc_rate() {	# BITS: as tc prints a rate (iproute2's sprint_rate, SI units)
+	local r=$1 i=0 u=("" K M G T)
+	while [ "$i" -lt 4 ] && [ "$r" -ge 1000 ] && { [ $((r % 1000)) -eq 0 ] || [ "$r" -ge 1000000 ]; }; do
+		r=$((r / 1000)) i=$((i + 1))
+	done
+	echo "$r${u[$i]}bit"
+}
+wire() {	# BPS: the class rate, as tc prints it, of a link rate of BPS with full-size frames of FRAME bytes
+	local b=$(($1 / 8)) f=$FRAME
+	tc_rate $(((b / f * (f + OUTER) + (b % f * (f + OUTER) + f - 1) / f) * 8))
+}
 
 if [ "$me" = beta ]; then
 	for n in 1 2 3; do
@@ -122,10 +144,19 @@ fi
 # --- alpha: the allocation, as status shows it and tc holds it ------------
 check "alpha: beta is ready" await 1 900
 for n in 1 2 3; do M[$n]=$(minor_of $n); done
+MTU=$(trellisd exec res1 x -- cat /sys/class/net/eth0/mtu)
+FRAME=$((MTU + 14))
+PAYLOAD=$((MTU - 28))	# a full-size UDP datagram's payload
+echo "	the links' MTU is $MTU: frames of $FRAME bytes, $((FRAME + OUTER)) on the underlay, $PAYLOAD of UDP payload"
 check_value "alpha: res1 allocated 500kbit (Table II: 500 of 2000)" 500000 alloc_of 1
 check_value "alpha: res2 allocated 1200kbit (Table II: 1200 of 2000)" 1200000 alloc_of 2
 check_value "alpha: res3 allocated 300kbit (static)" 300000 alloc_of 3
-check_value "alpha: res2's class has ceil 1200Kbit" 1200Kbit ceil_of 2
+check_value "alpha: res2's class has ceil 1200kbit x $((FRAME + OUTER))/$FRAME = $(wire 1200000)" \
+	"$(wire 1200000)" ceil_of 2
+check_value "alpha: res3's class has rate 300kbit x $((FRAME + OUTER))/$FRAME = $(wire 300000)" \
+	"$(wire 300000)" sh -c "tc class show dev eth0 classid 7e00:${M[3]} | grep -o 'rate [^ ]*' | cut -d' ' -f2"
+check_value "alpha: all reservations (7e00:1) have ceil 2mbit x $((FRAME + OUTER))/$FRAME = $(wire 2000000)" \
+	"$(wire 2000000)" sh -c "tc class show dev eth0 classid 7e00:1 | grep -o 'ceil [^ ]*' | cut -d' ' -f2"
 check_output "alpha: status shows min, max, allocated" \
 	"reserved: min 800kbit max 1.5mbit allocated 1.2mbit" trellisd status res2
 
@@ -134,7 +165,7 @@ check_error "alpha: res4 (min 900kbit) is refused" \
 	"node alpha, underlay 192.0.2.1: the minima of 4 reserved links ask for 2.1mbit, more than its reservable 2mbit" \
 	trellisd up "$WORK/res4.topo"
 check_fails "alpha: the refused res4 left no state" test -e /run/trellis/res4
-check_value "alpha: and changed nobody's allocation" 1200Kbit ceil_of 2
+check_value "alpha: and changed nobody's allocation" "$(wire 1200000)" ceil_of 2
 
 # --- out of reach of the slice ---------------------------------------------
 in_x() { trellisd exec res1 x -- "$@"; }
@@ -144,8 +175,8 @@ check_fails "alpha: res1's root cannot widen its class" \
 	in_x tc class change dev eth0 parent 7e00:1 classid "7e00:${M[1]}" htb rate 2mbit ceil 2mbit
 in_x tc qdisc del dev eth0 root >/dev/null 2>&1
 in_x tc qdisc replace dev eth0 root pfifo >/dev/null 2>&1
-check_value "alpha: after res1's root deleted and replaced its own qdiscs, its class still has ceil 500Kbit" \
-	500Kbit ceil_of 1
+check_value "alpha: after res1's root deleted and replaced its own qdiscs, its class still has ceil $(wire 500000)" \
+	"$(wire 500000)" ceil_of 1
 
 # --- three floods at once --------------------------------------------------
 now() { date +%s.%N; }
@@ -153,7 +184,7 @@ calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 is() { awk "BEGIN { exit !($1) }"; }
 T0=$(now)
 # One process samples every class (one tc a sample: a busy TCG guest
-# starts processes slowly): "seconds,resN,bytes,ceil" lines.
+# starts processes slowly): "seconds,resN,bytes,ceil,packets" lines.
 : > "$WORK/series.csv"
 python3 -u -c '
 import re, subprocess, sys, time
@@ -162,9 +193,9 @@ while True:
     out = subprocess.run(["tc", "-s", "class", "show", "dev", "eth0"],
                          capture_output=True, text=True).stdout
     t = time.time() - t0
-    for m in re.finditer(r"^class htb 7e00:([0-9a-f]+) .*?ceil (\S+).*?\n Sent (\d+) bytes", out, re.M):
+    for m in re.finditer(r"^class htb 7e00:([0-9a-f]+) .*?ceil (\S+).*?\n Sent (\d+) bytes (\d+) pkt", out, re.M):
         if m.group(1) in names:
-            print("%.3f,%s,%s,%s" % (t, names[m.group(1)], m.group(3), m.group(2)))
+            print("%.3f,%s,%s,%s,%s" % (t, names[m.group(1)], m.group(3), m.group(2), m.group(4)))
     time.sleep(0.5)
 ' "$T0" "${M[1]}=res1" "${M[2]}=res2" "${M[3]}=res3" >> "$WORK/series.csv" 2>/dev/null &
 spid=$!
@@ -173,29 +204,28 @@ flood() {	# N RATE SECONDS: UDP from x to y, server-side JSON in $WORK/fN.json
 	trellisd exec "res$1" x -- iperf3 -c "10.9.$1.2" -u -l "$PAYLOAD" -b "$2" -t "$3" \
 		--get-server-output -J > "$WORK/f$1.json" 2>&1
 }
-# The receiver's rate over its whole run (excluding the first 2 s), in
-# underlay bits per second.
-delivered() {	# N
-	jq -r --argjson w "$WIRE" --argjson p "$PAYLOAD" '
-		[.server_output_json.intervals[] | select(.sum.start >= 2) | .sum]
-		| ((map(.bytes) | add) * 8 / (map(.seconds) | add)) * $w / $p | floor' "$WORK/f$1.json"
+# Goodput: the payload the receiver got over its run after the first 2 s
+# (start-up), in bits per second.
+goodput() {	# N
+	jq -r '[.server_output_json.intervals[] | select(.sum.start >= 2) | .sum]
+		| (map(.bytes) | add) * 8 / (map(.seconds) | add) | floor' "$WORK/f$1.json"
 }
-share() {	# N MIN ALLOC: prints the rates, fails outside [0.95 min, 1.05 alloc]
+share() {	# N MIN ALLOC: prints the goodput, fails outside [0.95 min, 1.05 alloc]
 	local r
-	r=$(delivered "$1") || return 1
-	echo "res$1: delivered $r bit/s on the underlay ($((r * PAYLOAD / WIRE)) bit/s of payload); min $2, allocated $3"
+	r=$(goodput "$1") || return 1
+	echo "res$1: goodput $r bit/s ($(calc "$r / $2") x min $2, $(calc "$r / $3") x allocated $3)"
 	[ "$r" -ge $(($2 * 95 / 100)) ] && [ "$r" -le $(($3 * 105 / 100)) ]
 }
 declare -A b0
-for n in 1 2 3; do b0[$n]=$(bytes_of $n); done
+for n in 1 2 3; do b0[$n]=$(frames_of $n); done
 tb0=$(now)
-flood 1 1M 10 & p1=$!
-flood 2 2400K 10 & p2=$!
-flood 3 600K 10 & p3=$!
+flood 1 1M 20 & p1=$!
+flood 2 2400K 20 & p2=$!
+flood 3 600K 20 & p3=$!
 wait $p1 $p2 $p3
 tb1=$(now)
 for n in 1 2 3; do
-	echo "	res$n: its class sent $(calc "($(bytes_of $n) - ${b0[$n]}) * 8 / ($tb1 - $tb0)") bit/s (alpha's counter, from the clients' start to their end, start-up included)"
+	echo "	res$n: its class sent $(calc "($(frames_of $n) - ${b0[$n]}) * 8 / ($tb1 - $tb0)") bit/s of frames (alpha's counters less $OUTER bytes a packet, from the clients' start to their end, start-up and draining included)"
 done
 for n in 1 2 3; do
 	if ! jq -e '.server_output_json.intervals | length > 4' "$WORK/f$n.json" >/dev/null; then
@@ -205,18 +235,17 @@ done
 check "alpha: res1 gets between 0.95 x 100kbit and 1.05 x 500kbit" share 1 100000 500000
 check "alpha: res2 gets between 0.95 x 800kbit and 1.05 x 1200kbit" share 2 800000 1200000
 check "alpha: res3 gets between 0.95 x 300kbit and 1.05 x 300kbit" share 3 300000 300000
-for n in 1 2 3; do echo "	res$n: $(delivered "$n") bit/s delivered"; done
 
 # --- apply: an edited reservation, changed in place -------------------------
 sed 's/reserve min 100kbit max 500kbit/reserve min 100kbit max 400kbit/' "$WORK/res1.topo" > "$WORK/res1b.topo"
 before=$(bytes_of 1)
 check "alpha: apply res1 with max 400kbit" trellisd apply "$WORK/res1b.topo"
-check_value "alpha: res1's class now has ceil 400Kbit" 400Kbit ceil_of 1
-check_value "alpha: res2 takes what res1 left: ceil 1300Kbit" 1300Kbit ceil_of 2
+check_value "alpha: res1's class now has ceil $(wire 400000) (400kbit)" "$(wire 400000)" ceil_of 1
+check_value "alpha: res2 takes what res1 left: ceil $(wire 1300000) (1300kbit)" "$(wire 1300000)" ceil_of 2
 check "alpha: res1's class kept its counter ($before bytes before)" is "$(bytes_of 1) >= $before"
 check "alpha: apply res1 back" trellisd apply "$WORK/res1.topo"
-check_value "alpha: res1's class has ceil 500Kbit again" 500Kbit ceil_of 1
-check_value "alpha: and res2 1200Kbit" 1200Kbit ceil_of 2
+check_value "alpha: res1's class has ceil $(wire 500000) again" "$(wire 500000)" ceil_of 1
+check_value "alpha: and res2 $(wire 1200000)" "$(wire 1200000)" ceil_of 2
 
 # --- res3 leaves while res1 and res2 flood ---------------------------------
 flood 1 1M 30 & p1=$!
@@ -232,7 +261,7 @@ if wait "$dpid"; then
 else
 	fail "alpha: res3 down during the floods" "$(cat "$WORK/down3.out")"
 fi
-check_value "alpha: res2's class now has ceil 1500Kbit" 1500Kbit ceil_of 2
+check_value "alpha: res2's class now has ceil $(wire 1500000) (1500kbit)" "$(wire 1500000)" ceil_of 2
 check_value "alpha: res2 allocated 1500kbit (Table II, t_2: 1500)" 1500000 alloc_of 2
 after=$(bytes_of 2)
 if [ "$after" -ge "$at_down" ]; then
@@ -241,19 +270,20 @@ else
 	fail "alpha: res2's class was changed in place" "its counter went back from $at_down to $after bytes"
 fi
 wait $p1 $p2
-# From the samples: when res2's ceil changed, and when its rate over a
-# window of at least 1 s, all after the change, first passed the old
-# allocation by 5% (a window before it may hold a burst's catch-up).
+# From the samples: when res2's ceil changed, and when its rate of frames
+# (bytes less OUTER a packet) over a window of at least 1 s, all after the
+# change, first passed the old allocation by 5% (a window before it may
+# hold a burst's catch-up).
 reach() {
-	python3 - "$WORK/series.csv" "$(calc "$t_down - $T0")" <<-'PY'
+	python3 - "$WORK/series.csv" "$(calc "$t_down - $T0")" "$(wire 1200000)" "$OUTER" <<-'PY'
 	import sys
 	rows = []
 	for line in open(sys.argv[1]):
 	    p = line.strip().split(",")
-	    if len(p) == 4 and p[1] == "res2":
-	        rows.append((float(p[0]), int(p[2]), p[3]))
+	    if len(p) == 5 and p[1] == "res2":
+	        rows.append((float(p[0]), int(p[2]) - int(p[4]) * int(sys.argv[4]), p[3]))
 	down = float(sys.argv[2])
-	change = next((t for t, b, c in rows if t > down and c != "1200Kbit"), None)
+	change = next((t for t, b, c in rows if t > down and c != sys.argv[3]), None)
 	if change is None:
 	    print("res2's ceil was never seen changed")
 	    sys.exit(1)
@@ -276,7 +306,7 @@ else
 	fail "alpha: res2's class sends above its old allocation after res3 left" "$msg"
 fi
 check "alpha: afterwards res2 stays at most 1.05 x 1500kbit" share 2 800000 1500000
-echo "	res1: $(delivered 1) bit/s, res2: $(delivered 2) bit/s delivered over the second run (res3 left during it)"
+echo "	res1: $(goodput 1) bit/s, res2: $(goodput 2) bit/s of goodput over the second run (res3 left during it)"
 kill "$spid"
 
 # --- latency of a reserved link beside a best-effort flood ------------------
