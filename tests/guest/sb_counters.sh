@@ -54,7 +54,11 @@ done
 pktgen_send() {
 	ip netns exec "$1" sh -c '
 		t=/proc/net/pktgen/kpktgend_0 pg=/proc/net/pktgen/$1
-		echo rem_device_all > $t && echo "add_device $1" > $t &&
+		# rem_device_all only asks the thread: wait until it has acted.
+		echo rem_device_all > $t && n=0 &&
+		while grep -Eq "^(Running|Stopped): [^ ]" $t && [ $n -lt 1200 ]; do
+			sleep 0.1; n=$((n + 1))
+		done && echo "add_device $1" > $t &&
 		echo "count $2" > $pg && echo "pkt_size $3" > $pg &&
 		echo "delay 0" > $pg && echo "clone_skb 0" > $pg &&
 		echo "dst_mac 02:00:00:00:00:09" > $pg &&
