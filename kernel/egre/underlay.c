@@ -166,7 +166,10 @@ static rx_handler_result_t egre_underlay_rx(struct sk_buff **pskb)
 	rx_len = skb->len;
 	len = ntohs(iph->tot_len);
 	ecn = iph->tos & INET_ECN_MASK;
-	if (len > skb->len || len < sizeof(*iph) || pskb_trim_rcsum(skb, len))
+	/* Padded or short: IPv4 counts the whole frame before it trims or
+	 * drops it.  No packet of a tunnel is padded (its inner Ethernet
+	 * frame alone is longer than the minimum), so nothing is lost. */
+	if (len != skb->len || len < sizeof(*iph))
 		return RX_HANDLER_PASS;
 
 	/* What ip_rcv_core and ip_local_deliver_finish would do. */
