@@ -38,19 +38,6 @@ static bool daemons_moved(const struct dep *d, const struct topo *old)
 	return false;
 }
 
-/* Bandwidth reservations of the new file, beside the other slices. */
-static int apply_admit(const struct dep *d, struct rplan *rp)
-{
-	char msg[512];
-
-	if (d->node < 0)
-		return 0;
-	rp->underlay = d->t->nodes[d->node].underlay;
-	if (!shape_admit(rp, d->t->nodes[d->node].name, d->t, NULL, msg, sizeof(msg)))
-		return 0;
-	errorf("apply %s: %s; nothing changed", d->t->slice, msg);
-	return -1;
-}
 
 int cmd_apply(int argc, char **argv)
 {
@@ -93,7 +80,7 @@ int cmd_apply(int argc, char **argv)
 		errorf("apply %s: %s", t.slice, d.err);
 		goto out;
 	}
-	if (apply_admit(&d, &rp))
+	if (dep_admit(&d, &rp))
 		goto out;
 	state_mark_complete(t.slice, false);
 	if (dep_apply(&d, &old)) {

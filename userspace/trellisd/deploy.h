@@ -65,6 +65,11 @@ bool dep_local(const struct dep *d, int host);
 /* Records an error (the first one wins) and returns -1. */
 int dep_fail(struct dep *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Admission of d->t's bandwidth reservations on this machine's node, beside
+ * every deployed slice (up.c); -1 after printing why. */
+struct rplan;
+int dep_admit(const struct dep *d, struct rplan *rp);
+
 /* Deploys everything of d->t placed on this machine (a fresh slice). */
 int dep_up(struct dep *d);
 /* Undoes a journal: deletes root devices, kills every host's processes. */

@@ -19,8 +19,9 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Bandwidth reservations: admission before anything is built. */
-static int up_admit(const struct dep *d, struct rplan *rp)
+/* Bandwidth reservations: admission before anything is built (up and
+ * apply). */
+int dep_admit(const struct dep *d, struct rplan *rp)
 {
 	char msg[512];
 
@@ -29,7 +30,7 @@ static int up_admit(const struct dep *d, struct rplan *rp)
 	rp->underlay = d->t->nodes[d->node].underlay;
 	if (!shape_admit(rp, d->t->nodes[d->node].name, d->t, NULL, msg, sizeof(msg)))
 		return 0;
-	errorf("up %s: %s; nothing changed", d->t->slice, msg);
+	errorf("%s %s: %s; nothing changed", d->verb, d->t->slice, msg);
 	return -1;
 }
 
@@ -75,7 +76,7 @@ int cmd_up(int argc, char **argv)
 		errorf("up %s: %s", t.slice, d.err);
 		goto out_dep;
 	}
-	if (up_admit(&d, &rp))
+	if (dep_admit(&d, &rp))
 		goto out_dep;
 	{
 		int err = state_create(&t, file);
