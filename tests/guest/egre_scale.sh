@@ -24,9 +24,15 @@ defer rmmod egre
 
 ns_add hostA egre-scaleA
 ns_add hostB egre-scaleB
+# No IPv6 chatter once the tunnels are up: no DAD, no router solicitation,
+# and each MLD report (with its repeats) sent at once when a device joins a
+# group, not at a random moment of the next seconds, when it would land on
+# a far device that must count nothing but the test's pings.
 for h in "$hostA" "$hostB"; do
 	ip netns exec "$h" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
-		net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0
+		net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0 \
+		net.ipv6.conf.default.mldv1_unsolicited_report_interval=0 \
+		net.ipv6.conf.default.mldv2_unsolicited_report_interval=0
 done
 veth_link "$hostA" ul "$hostB" ul 192.0.2.1/24 192.0.2.2/24
 
