@@ -22,8 +22,9 @@
 #   veth_link NS1 DEV1 NS2 DEV2 [ADDR1 ADDR2]
 #                              a veth pair between two namespaces, up,
 #                              with an address on each end if given
-#   egre_up NS NAME LOCAL REMOTE KEY ADDR
-#                              an egre tunnel with an address, up
+#   egre_up NS NAME LOCAL REMOTE KEY ADDR [OPTIONS...]
+#                              an egre tunnel with an address, up (OPTIONS
+#                              as for trellisd egre add, e.g. dev ul)
 #   ethtool_stat NS DEV NAME   one of DEV's ethtool -S statistics
 #   link_stat NS DEV NAME...   DEV's /sys/class/net statistics (rx_packets,
 #                              tx_bytes...), one a line, read in one go;
@@ -221,12 +222,14 @@ neigh_pin()
 	ip -n "$1" neigh replace "$3" lladdr "$(mac_of "$4" "$5")" dev "$2" nud permanent
 }
 
-# egre_up NS NAME LOCAL REMOTE KEY ADDR: an egre tunnel in NS with the
+# egre_up NS NAME LOCAL REMOTE KEY ADDR [OPTIONS...]: an egre tunnel in NS with the
 # address ADDR (CIDR), up.
 egre_up()
 {
-	ip netns exec "$1" "$TRELLISD" egre add "$2" local "$3" remote "$4" key "$5" &&
-		ip -n "$1" addr add "$6" dev "$2" && ip -n "$1" link set "$2" up
+	local ns=$1 name=$2 local=$3 remote=$4 key=$5 addr=$6
+	shift 6
+	ip netns exec "$ns" "$TRELLISD" egre add "$name" local "$local" remote "$remote" key "$key" "$@" &&
+		ip -n "$ns" addr add "$addr" dev "$name" && ip -n "$ns" link set "$name" up
 }
 
 # ethtool_stat NS DEV NAME: the value of one of DEV's ethtool statistics.

@@ -88,11 +88,7 @@ ipv6_off "$hostA"
 ipv6_off "$hostB"
 veth_link "$hostA" ul "$hostB" ul 192.0.2.1/24 192.0.2.2/24
 
-bound_up()	# ns name local remote key addr
-{
-	ip netns exec "$1" "$TRELLISD" egre add "$2" local "$3" remote "$4" key "$5" dev ul &&
-		ip -n "$1" addr add "$6" dev "$2" && ip -n "$1" link set "$2" up
-}
+bound_up() { egre_up "$@" dev ul; }	# ns name local remote key addr
 check "bound tunnel at A" bound_up "$hostA" eg7 192.0.2.1 192.0.2.2 7 203.0.113.1/24
 check "bound tunnel at B" bound_up "$hostB" eg7 192.0.2.2 192.0.2.1 7 203.0.113.2/24
 check "ping through the tunnel" wait_for 30 ip netns exec "$hostA" ping -c 1 -W 1 203.0.113.2
