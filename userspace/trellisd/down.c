@@ -9,20 +9,30 @@
 
 #include "daemon.h"
 #include "deploy.h"
+#include "names.h"
 #include "shape.h"
 #include "trellisd.h"
 
-/* A slice name, or the slice of a topology file. */
-const char *slice_arg(const char *arg, char *buf, size_t len)
+/*
+ * A slice name, or the slice of a topology file.  A valid slice name is
+ * always a name (it holds no `/' or `.'; write ./ring for a file named
+ * ring); anything else must be a regular file, or it is refused as a name.
+ * NULL after printing why: *rc is 2 for a bad argument, 1 for a bad file.
+ */
+static const char *down_target(const char *arg, char *buf, size_t len, int *rc)
 {
 	struct diag dg = { 0 };
 	struct stat st;
 	struct topo t;
 
-	if (!strchr(arg, '/') && !strstr(arg, ".topo"))
+	if (!name_check(NAME_SLICE, arg, NULL, 0))
 		return arg;
-	if (stat(arg, &st))
-		return arg;
+	*rc = 2;
+	if (stat(arg, &st) || !S_ISREG(st.st_mode)) {
+		name_arg_ok(NAME_SLICE, arg);
+		return NULL;
+	}
+	*rc = 1;
 	if (topo_parse_file(&t, arg, NULL, &dg)) {
 		diag_print(&dg);
 		diag_free(&dg);
@@ -31,6 +41,13 @@ const char *slice_arg(const char *arg, char *buf, size_t len)
 	snprintf(buf, len, "%s", t.slice);
 	topo_free(&t);
 	return buf;
+}
+
+const char *slice_arg(const char *arg, char *buf, size_t len)
+{
+	int rc;
+
+	return down_target(arg, buf, len, &rc);
 }
 
 int cmd_down(int argc, char **argv)
@@ -44,9 +61,9 @@ int cmd_down(int argc, char **argv)
 		fprintf(stderr, "usage: trellisd down SLICE|FILE\n");
 		return 2;
 	}
-	slice = slice_arg(argv[1], name, sizeof(name));
+	slice = down_target(argv[1], name, sizeof(name), &ret);
 	if (!slice)
-		return 1;
+		return ret;
 	if (!slice_exists(slice)) {
 		errorf("down %s: the slice is not up", slice);
 		return 1;

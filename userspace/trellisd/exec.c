@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "names.h"
 #include "state.h"
 #include "trellisd.h"
 
@@ -20,6 +21,8 @@ int cmd_exec(int argc, char **argv)
 		fprintf(stderr, "usage: trellisd exec SLICE HOST [--] CMD [ARGS...]\n");
 		return 2;
 	}
+	if (!name_arg_ok(NAME_SLICE, argv[1]) || !name_arg_ok(NAME_HOST, argv[2]))
+		return 2;
 	if (!slice_exists(argv[1])) {
 		errorf("exec: slice %s is not up", argv[1]);
 		return 1;

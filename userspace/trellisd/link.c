@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "deploy.h"
+#include "names.h"
 #include "trellisd.h"
 
 static int usage(void)
@@ -19,10 +20,32 @@ static int usage(void)
 	return 2;
 }
 
+/* SLICE and HOST:IF, checked as names in a topology are. */
+static bool args_ok(const char *slice, const char *end)
+{
+	const char *colon = strchr(end, ':');
+	char host[TOPO_NAME_LEN];
+
+	if (!name_arg_ok(NAME_SLICE, slice))
+		return false;
+	if (!colon) {
+		char q[96];
+
+		errorf("expected HOST:INTERFACE, got '%s'", name_quote(end, q, sizeof(q)));
+		return false;
+	}
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - end), end);
+	if ((size_t)(colon - end) >= sizeof(host))
+		return name_arg_ok(NAME_HOST, end);	/* says it is too long */
+	return name_arg_ok(NAME_HOST, host) && name_arg_ok(NAME_IFNAME, colon + 1);
+}
+
 int cmd_link(int argc, char **argv)
 {
 	if (argc < 4)
 		return usage();
+	if (!args_ok(argv[2], argv[3]))
+		return 2;
 	if (!strcmp(argv[1], "up") || !strcmp(argv[1], "down")) {
 		if (argc != 4)
 			return usage();

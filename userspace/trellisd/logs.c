@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "names.h"
 #include "state.h"
 #include "trellisd.h"
 
@@ -153,6 +154,9 @@ int cmd_logs(int argc, char **argv)
 	}
 	slice = argv[1];
 	host = argv[2];
+	if (!name_arg_ok(NAME_SLICE, slice) || !name_arg_ok(NAME_HOST, host) ||
+	    (argc == 4 && !name_arg_ok(NAME_DAEMON, argv[3])))
+		return 2;
 	if (!slice_exists(slice)) {
 		errorf("logs: slice `%s' is not up", slice);
 		return 1;

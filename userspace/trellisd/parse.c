@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "names.h"
 #include "topo.h"
 
 #define MAX_TOKENS 128
@@ -350,67 +351,20 @@ static const char *hint(const char *word, const char *const *words)
 	return buf;
 }
 
-static bool alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* Where a name may not have one of its extra characters. */
-enum edges { EDGE_ANY, EDGE_FIRST, EDGE_BOTH };
-
-/* The one validator of names, of every kind: the n bytes at s are 1 to
- * max - 1 letters, digits or characters of extra; with EDGE_FIRST the
- * first, with EDGE_BOTH the first and the last, a letter or digit. */
-static bool name_ok(const char *s, size_t n, size_t max, const char *extra, enum edges edges)
-{
-	if (n == 0 || n >= max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!alnum(s[i]) && (!s[i] || !strchr(extra, s[i])))
-			return false;
-	if (edges != EDGE_ANY && !alnum(s[0]))
-		return false;
-	return edges != EDGE_BOTH || alnum(s[n - 1]);
-}
-
-/* The n bytes at s are names joined by sep, each valid as name_ok() says. */
-static bool names_ok(const char *s, size_t n, char sep, size_t max, const char *extra,
-		     enum edges edges)
-{
-	const char *end = s + n;
-
-	for (;;) {
-		const char *next = memchr(s, sep, (size_t)(end - s));
-		size_t len = next ? (size_t)(next - s) : (size_t)(end - s);
-
-		if (!name_ok(s, len, max, extra, edges))
-			return false;
-		if (!next)
-			return true;
-		s = next + 1;
-	}
-}
-
-/* Slices, hosts, nodes and lans. */
+/* Slices, hosts, nodes and lans: one rule (names.c). */
 static bool valid_name(const char *s, size_t n)
 {
-	return name_ok(s, n, TOPO_NAME_LEN, "-_", EDGE_FIRST);
+	return name_valid(NAME_SLICE, s, n);
 }
 
-/* Interface names: what the kernel accepts (dev_valid_name), and no ':'
- * which separates host from interface here. */
 static bool valid_ifname(const char *s)
 {
-	return name_ok(s, strlen(s), TOPO_IFNAME_LEN, "-_.", EDGE_ANY) &&
-	       strcmp(s, ".") && strcmp(s, "..");
+	return name_valid(NAME_IFNAME, s, strlen(s));
 }
 
-/* RFC 1123: labels of letters, digits and inner `-', at most 63 each. */
 static bool valid_hostname(const char *s)
 {
-	size_t n = strlen(s);
-
-	return n < TOPO_HOSTNAME_LEN && names_ok(s, n, '.', 64, "-", EDGE_BOTH);
+	return name_valid(NAME_HOSTNAME, s, strlen(s));
 }
 
 /* sysctl keys: names of letters, digits, `-' and `_' joined by dots. */

@@ -14,6 +14,7 @@
 #include <linux/if.h>
 
 #include "deploy.h"
+#include "names.h"
 #include "rtnl.h"
 #include "shape.h"
 #include "trellisd.h"
@@ -301,6 +302,8 @@ int cmd_status(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (only && !name_arg_ok(NAME_SLICE, only))
+		return 2;
 	if (only && !slice_exists(only)) {
 		errorf("status: slice %s is not up", only);
 		return 1;

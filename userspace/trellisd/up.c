@@ -8,6 +8,7 @@
 
 #include "daemon.h"
 #include "deploy.h"
+#include "names.h"
 #include "shape.h"
 #include "trellisd.h"
 
@@ -57,6 +58,8 @@ int cmd_up(int argc, char **argv)
 		fprintf(stderr, "usage: trellisd up FILE [--node NAME] [--backend egre|gretap|auto]\n");
 		return 2;
 	}
+	if (o.node && !name_arg_ok(NAME_NODE, o.node))
+		return 2;
 	if (topo_parse_file(&t, file, NULL, &dg)) {
 		diag_print(&dg);
 		errorf("up %s: %zu error%s, nothing changed", file, dg.n, dg.n == 1 ? "" : "s");
