@@ -62,6 +62,10 @@ int cmd_apply(int argc, char **argv)
 		diag_free(&dg);
 		return 1;
 	}
+	if (state_lock("apply")) {
+		topo_free(&t);
+		return 1;
+	}
 	if (!slice_exists(t.slice)) {
 		errorf("apply %s: the slice is not up (use `trellisd up %s')", t.slice, file);
 		topo_free(&t);

@@ -64,6 +64,8 @@ int cmd_down(int argc, char **argv)
 	slice = down_target(argv[1], name, sizeof(name), &ret);
 	if (!slice)
 		return ret;
+	if (state_lock("down"))
+		return 1;
 	if (!slice_exists(slice)) {
 		errorf("down %s: the slice is not up", slice);
 		return 1;
@@ -89,7 +91,7 @@ int cmd_down(int argc, char **argv)
 			errorf("down %s: cannot remove %s: %s", slice, slice_dir(slice), strerror(-err));
 			ret = 1;
 		}
-		rmdir(run_dir());	/* only if no slice is left */
+		state_tidy();
 	}
 	if (!ret)
 		printf("%s: down\n", slice);

@@ -7,6 +7,7 @@
 
 #include "deploy.h"
 #include "names.h"
+#include "state.h"
 #include "trellisd.h"
 
 static int usage(void)
@@ -46,6 +47,8 @@ int cmd_link(int argc, char **argv)
 		return usage();
 	if (!args_ok(argv[2], argv[3]))
 		return 2;
+	if (state_lock("link"))
+		return 1;
 	if (!strcmp(argv[1], "up") || !strcmp(argv[1], "down")) {
 		if (argc != 4)
 			return usage();

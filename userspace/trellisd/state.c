@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "state.h"
@@ -19,6 +20,111 @@ const char *run_dir(void)
 	const char *d = getenv("TRELLIS_RUNDIR");
 
 	return d && *d ? d : "/run/trellis";
+}
+
+/*
+ * One lock for all state: a POSIX record lock on $rundir/.lock.  One lock,
+ * not one per slice, because up and apply check a slice against all the
+ * others (GRE keys, reservations, root-namespace device names), so work on
+ * two slices is not independent.  A record lock, not flock(), because it
+ * belongs to the process: the holders and the supervisor forked while it
+ * is held do not inherit it, and it goes when trellisd exits or dies.
+ */
+static int lock_fd = -1;
+
+static int lock_wait_s(void)
+{
+	const char *w = getenv("TRELLIS_LOCK_WAIT");
+
+	return w && *w ? atoi(w) : 600;
+}
+
+/* Is fd no longer the file at path? */
+static bool lock_gone(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) || stat(path, &b) || a.st_dev != b.st_dev || a.st_ino != b.st_ino;
+}
+
+int state_lock(const char *verb)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	char path[PATH_MAX];
+	int err, waited = 0;
+
+	if (lock_fd >= 0)
+		return 0;
+	err = mkdir_p(run_dir(), 0755);
+	snprintf(path, sizeof(path), "%s/.lock", run_dir());
+	lock_fd = err ? -1 : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock_fd < 0) {
+		errorf("%s: cannot open %s: %s", verb, path, strerror(err ? -err : errno));
+		return -1;
+	}
+again:
+	for (long i = 0; fcntl(lock_fd, F_SETLK, &fl); i++) {
+		struct flock who = fl;
+
+		if (errno != EAGAIN && errno != EACCES) {
+			errorf("%s: cannot lock %s: %m", verb, path);
+			goto fail;
+		}
+		if (i * 20 >= lock_wait_s() * 1000L) {
+			errorf("%s: another trellisd still holds %s after %d s; nothing changed",
+			       verb, path, lock_wait_s());
+			goto fail;
+		}
+		if (!waited && !fcntl(lock_fd, F_GETLK, &who) && who.l_type != F_UNLCK) {
+			fprintf(stderr, "trellisd: %s: waiting for trellisd (pid %d) to finish\n",
+				verb, (int)who.l_pid);
+			waited = 1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (lock_gone(lock_fd, path)) {
+		/* state_tidy() of the run before us removed it. */
+		close(lock_fd);
+		lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (lock_fd >= 0)
+			goto again;
+		errorf("%s: cannot open %s: %m", verb, path);
+		return -1;
+	}
+	return 0;
+fail:
+	close(lock_fd);
+	lock_fd = -1;
+	return -1;
+}
+
+void state_tidy(void)
+{
+	char path[PATH_MAX];
+	char **slices;
+	bool none;
+
+	if (lock_fd < 0)
+		return;
+	slices = state_slices();
+	none = !slices[0];
+	for (char **s = slices; *s; s++)
+		free(*s);
+	free(slices);
+	if (!none)
+		return;
+	/* Whoever waits on the lock sees it unlinked and makes a new one. */
+	snprintf(path, sizeof(path), "%s/.lock", run_dir());
+	unlink(path);
+	rmdir(run_dir());
+}
+
+void state_unlock(void)
+{
+	if (lock_fd >= 0)
+		close(lock_fd);	/* releases the record lock */
+	lock_fd = -1;
 }
 
 /* buf = rundir/slice/name */
@@ -86,45 +192,117 @@ int rm_rf(const char *path)
 	return rmdir(path) ? -errno : 0;
 }
 
+/* Makes a renamed or created entry of dir durable. */
+static void sync_dir(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* Opens a temporary file beside path for atomic_commit(); mode is applied
+ * exactly (not masked by the umask). */
+static int atomic_open(const char *path, mode_t mode, char *tmp, size_t len)
+{
+	int fd;
+
+	snprintf(tmp, len, "%s.tmp.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, mode)) {
+		int err = -errno;
+
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	return fd;
+}
+
+/* Flushes and closes fd, and renames tmp over path; or removes tmp if err
+ * (or any of it fails).  Returns 0 or -errno. */
+static int atomic_commit(int fd, const char *tmp, const char *path, int err)
+{
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		return err;
+	}
+	sync_dir(path);
+	return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int copy_file(const char *from, const char *to)
 {
+	char buf[65536], tmp[PATH_MAX + 16];
 	int in, out, err = 0;
-	char buf[65536];
+	struct stat st;
 	ssize_t n;
 
 	in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return -errno;
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0) {
+	if (fstat(in, &st)) {
 		err = -errno;
 		close(in);
 		return err;
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			err = -EIO;
-			break;
-		}
-	if (n < 0)
-		err = -errno;
+	out = atomic_open(to, st.st_mode & 07777, tmp, sizeof(tmp));
+	if (out < 0) {
+		close(in);
+		return out;
+	}
+	while (!err && (n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		err = n < 0 ? -errno : write_all(out, buf, (size_t)n);
+	}
 	close(in);
-	if (close(out) && !err)
-		err = -errno;
-	return err;
+	return atomic_commit(out, tmp, to, err);
 }
 
 int write_file(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), err = 0;
-	size_t len = strlen(text);
+	char tmp[PATH_MAX + 16];
+	int fd = atomic_open(path, 0644, tmp, sizeof(tmp));
 
 	if (fd < 0)
-		return -errno;
-	if (write(fd, text, len) != (ssize_t)len)
-		err = -errno ? -errno : -EIO;
-	close(fd);
-	return err;
+		return fd;
+	return atomic_commit(fd, tmp, path, write_all(fd, text, strlen(text)));
 }
 
 static char *read_all(const char *path)
@@ -272,93 +450,140 @@ static void jentry_format(const struct jentry *e, char *buf, size_t len)
 		snprintf(buf, len, "%s %s\n", e->kind, e->name);
 }
 
+/* Appends line to the journal at path as one write, and makes it durable
+ * before the action it records.  If a crash cut the last line short, a
+ * marker first ends it so that it never scans as a whole entry (a number
+ * cut short would). */
+static int journal_append(const char *path, const char *line)
+{
+	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644), err;
+	char buf[JOURNAL_LINE_MAX + sizeof(JOURNAL_TORN)], last = '\n';
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (!fstat(fd, &st) && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
+		last = '\n';
+	snprintf(buf, sizeof(buf), "%s%s", last == '\n' ? "" : JOURNAL_TORN, line);
+	err = write_all(fd, buf, strlen(buf));
+	if (!err && fdatasync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
 int journal_add(const char *slice, struct journal *j, const struct jentry *e)
 {
-	char path[PATH_MAX], line[256];
-	ssize_t len;
+	char path[PATH_MAX], line[JOURNAL_LINE_MAX];
 	size_t i;
-	int fd;
 
 	for (i = 0; i < j->n; i++)
 		if (!strcmp(j->e[i].kind, e->kind) && !strcmp(j->e[i].name, e->name))
 			break;
 	if (i == j->n) {
 		j->e = realloc(j->e, (j->n + 1) * sizeof(*j->e));
+		if (!j->e)
+			abort();
 		j->n++;
 	}
 	j->e[i] = *e;
 	spath(path, sizeof(path), slice, "journal");
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
 	jentry_format(e, line, sizeof(line));
-	len = (ssize_t)strlen(line);
-	if (write(fd, line, (size_t)len) != len) {
-		close(fd);
-		return -EIO;
+	return journal_append(path, line);
+}
+
+int jentry_parse(const char *line, struct jentry *e)
+{
+	int pid, end = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (sscanf(line, "host %63s %d %llu %lu %lu\n%n", e->name, &pid, &e->start,
+		   &e->netino, &e->mntino, &end) == 5 && end && !line[end] && pid > 0) {
+		strcpy(e->kind, "host");
+		e->pid = pid;
+		return 0;
 	}
-	close(fd);
-	return 0;
+	end = 0;
+	if (sscanf(line, "rlink %63s\n%n", e->name, &end) == 1 && end && !line[end]) {
+		strcpy(e->kind, "rlink");
+		return 0;
+	}
+	return -1;
+}
+
+int journal_read(FILE *f, struct journal *j)
+{
+	char line[JOURNAL_LINE_MAX];
+
+	memset(j, 0, sizeof(*j));
+	while (fgets(line, sizeof(line), f)) {
+		struct jentry e;
+		size_t i;
+
+		/* Only whole lines: one without its newline was cut by a
+		 * crash, and a number cut short would still scan. */
+		if (!strchr(line, '\n') || jentry_parse(line, &e))
+			continue;
+		/* A host's second line (its namespaces, once ready) replaces
+		 * the first. */
+		for (i = 0; i < j->n; i++)
+			if (!strcmp(j->e[i].kind, e.kind) && !strcmp(j->e[i].name, e.name))
+				break;
+		if (i == j->n) {
+			j->e = realloc(j->e, (j->n + 1) * sizeof(*j->e));
+			if (!j->e)
+				abort();
+			j->n++;
+		}
+		j->e[i] = e;
+	}
+	return ferror(f) ? -EIO : 0;
 }
 
 int journal_load(const char *slice, struct journal *j)
 {
-	char path[PATH_MAX], line[256];
+	char path[PATH_MAX];
 	FILE *f;
+	int err;
 
 	memset(j, 0, sizeof(*j));
 	spath(path, sizeof(path), slice, "journal");
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
-	while (fgets(line, sizeof(line), f)) {
-		struct jentry e = { 0 };
-		int pid;
-
-		if (sscanf(line, "host %63s %d %llu %lu %lu", e.name, &pid, &e.start,
-			   &e.netino, &e.mntino) == 5) {
-			strcpy(e.kind, "host");
-			e.pid = pid;
-		} else if (sscanf(line, "rlink %63s", e.name) == 1) {
-			strcpy(e.kind, "rlink");
-		} else {
-			continue;	/* a line cut short by a crash */
-		}
-		/* A host's second line (its namespaces, once ready) replaces
-		 * the first. */
-		for (size_t i = 0; i < j->n; i++) {
-			if (!strcmp(j->e[i].kind, e.kind) && !strcmp(j->e[i].name, e.name)) {
-				j->e[i] = e;
-				goto next;
-			}
-		}
-		j->e = realloc(j->e, (j->n + 1) * sizeof(*j->e));
-		j->e[j->n++] = e;
-next:;
-	}
+	err = journal_read(f, j);
 	fclose(f);
-	return 0;
+	return err;
 }
 
 int journal_save(const char *slice, const struct journal *j)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	FILE *f;
+	char path[PATH_MAX], tmp[PATH_MAX + 16], *text = NULL;
+	size_t size = 0;
+	FILE *m;
+	int fd;
 
-	spath(path, sizeof(path), slice, "journal");
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
+	m = open_memstream(&text, &size);
+	if (!m)
+		return -ENOMEM;
 	for (size_t i = 0; i < j->n; i++) {
-		char line[256];
+		char line[JOURNAL_LINE_MAX];
 
 		jentry_format(&j->e[i], line, sizeof(line));
-		fputs(line, f);
+		fputs(line, m);
 	}
-	if (fclose(f))
-		return -errno;
-	return rename(tmp, path) ? -errno : 0;
+	if (fclose(m))
+		return -ENOMEM;
+	spath(path, sizeof(path), slice, "journal");
+	fd = atomic_open(path, 0644, tmp, sizeof(tmp));
+	if (fd < 0) {
+		free(text);
+		return fd;
+	}
+	fd = atomic_commit(fd, tmp, path, write_all(fd, text, size));
+	free(text);
+	return fd;
 }
 
 void journal_free(struct journal *j)

@@ -20,11 +20,15 @@
 #define TRELLIS_STATE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "topo.h"
 
 #define SWITCH_HOST "%switch"	/* the per-slice namespace holding lan bridges */
+
+#define JOURNAL_LINE_MAX 256
+#define JOURNAL_TORN " #torn\n"	/* ends a line a crash cut short */
 
 struct jentry {
 	char kind[8];		/* "host" or "rlink" */
@@ -40,6 +44,15 @@ struct journal {
 };
 
 const char *run_dir(void);
+
+/* Takes the one lock on all state for the rest of the process (see
+ * state.c), waiting up to $TRELLIS_LOCK_WAIT seconds (600); every command
+ * that changes state holds it.  0, or -1 after printing why (verb first). */
+int state_lock(const char *verb);
+void state_unlock(void);
+/* With the lock held: once no slice is left, removes the lock file and the
+ * run directory, so that nothing is left behind. */
+void state_tidy(void);
 /* "$rundir/slice" (static buffer) */
 const char *slice_dir(const char *slice);
 bool slice_exists(const char *slice);
@@ -56,6 +69,12 @@ bool state_complete(const char *slice);
 /* Appends one entry to the journal (memory and disk). */
 int journal_add(const char *slice, struct journal *j, const struct jentry *e);
 int journal_load(const char *slice, struct journal *j);
+/* Reads a journal from f: whole lines only (a last line without its
+ * newline was cut by a crash), each exactly as jentry_parse() wants. */
+int journal_read(FILE *f, struct journal *j);
+/* One journal line, with its newline; 0 or -1 if it is not exactly one
+ * entry. */
+int jentry_parse(const char *line, struct jentry *e);
 /* Rewrites the journal from j (after apply removed entries). */
 int journal_save(const char *slice, const struct journal *j);
 void journal_free(struct journal *j);

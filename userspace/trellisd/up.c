@@ -66,6 +66,8 @@ int cmd_up(int argc, char **argv)
 		diag_free(&dg);
 		return 1;
 	}
+	if (state_lock("up"))
+		goto out_topo;
 	if (state_check_keys(&t, true)) {
 		errorf("up %s: nothing changed", t.slice);
 		goto out_topo;
@@ -106,7 +108,7 @@ int cmd_up(int argc, char **argv)
 			warnf("up %s: %s", t.slice, msg);
 		resv_free(&rp);
 		rm_rf(slice_dir(t.slice));
-		rmdir(run_dir());
+		state_tidy();
 		topo_free(&t);
 		return 1;
 	}
