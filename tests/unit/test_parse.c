@@ -435,6 +435,7 @@ static void test_error_cap(void **state)
 	assert_string_equal(d.msgs[0], "t.topo:5:6: interface a:e is used twice (also at line 4)");
 	assert_string_equal(d.msgs[49], "t.topo:29:10: interface b:e is used twice (also at line 4)");
 	assert_string_equal(d.msgs[50], "t.topo:30:6: too many errors, stopping");
+	assert_true(d.capped);
 	diag_free(&d);
 	free(text);
 }

@@ -21,7 +21,10 @@ int cmd_check(int argc, char **argv)
 	}
 	if (topo_parse_file(&t, argv[1], NULL, &d)) {
 		diag_print(&d);
-		fprintf(stderr, "trellisd: %s: %zu error%s\n", argv[1], d.n, d.n == 1 ? "" : "s");
+		if (d.capped)
+			fprintf(stderr, "trellisd: %s: more than %zu errors\n", argv[1], d.n - 1);
+		else
+			fprintf(stderr, "trellisd: %s: %zu error%s\n", argv[1], d.n, d.n == 1 ? "" : "s");
 		diag_free(&d);
 		return 1;
 	}

@@ -252,6 +252,7 @@ static void errat(struct parser *p, struct loc loc, const char *fmt, ...)
 	if (p->nerr++ == MAX_ERRORS) {
 		diag_add(p->d, "%s:%d:%d: too many errors, stopping", p->path, loc.line, loc.col);
 		p->stop = true;
+		p->d->capped = true;
 		return;
 	}
 	va_start(ap, fmt);

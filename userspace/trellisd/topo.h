@@ -175,6 +175,7 @@ const struct resv *topo_link_resv(const struct topo *t, size_t li);
 struct diag {
 	char **msgs;
 	size_t n;
+	bool capped;		/* stopped at the cap: more errors not shown */
 };
 
 /*
