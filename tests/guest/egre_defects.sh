@@ -15,7 +15,8 @@
 #    trellisd says to modprobe it.
 # 3. Packet sockets on the underlay see the outer packets, not the inner.
 # 4. A tunnel cannot be bound to another egre device.
-# 5. Early receive steps aside for policy routing (fwmark, tos, custom table).
+# 5. Early receive steps aside for policy routing (fwmark, tos, custom table)
+#    and for a lightweight tunnel (BPF lwt_in) on the local route (5a).
 # 6. Sequence numbers across the 2^32 wrap; strict netlink attributes;
 #    the drop counters' formats (6b, vlan_features_check, has no test:
 #    see its note).
@@ -348,6 +349,54 @@ check_output "ethtool -S names, in order" "rx_drop_bad_csum rx_drop_out_of_seq r
 # for any VLAN-tagged frame netif_skb_features() has already taken every
 # offload (SG, checksum, GSO) away before egre's check runs; the call
 # matters once egre offers offloads for tagged frames.
+
+# ---------------------------------------------------------------------------
+# 5a. A lightweight tunnel on the local route.  IPv4 input runs its program
+# on every packet, so egre must not learn such a route and skip it.
+#
+#   $hostB table local: local 192.0.2.2 dev ul encap bpf in drop_big.o
+#   drop_big (lwt_in): drops outer packets longer than 500 bytes
+#   small pings: delivered through IPv4, none early (the unfixed module
+#   learnt the route from them); large pings: dropped by the program (the
+#   unfixed module delivered them early).
+lwt_local_route()	# encap args...
+{
+	ip -n "$hostB" route replace local 192.0.2.2 dev ul table local \
+		proto kernel scope host src 192.0.2.2 "$@"
+}
+lwt_case()
+{
+	local dir e0 why
+	dir=$(mktemp -d /tmp/egre-lwt.XXXXXX)
+	cat > "$dir/drop_big.c" <<'EOF'
+struct __sk_buff { unsigned int len; };	/* its first field, as in bpf.h */
+
+__attribute__((section("lwt_in"), used))
+int drop_big(struct __sk_buff *skb)
+{
+	return skb->len > 500 ? 2 /* BPF_DROP */ : 0 /* BPF_OK */;
+}
+
+char _license[] __attribute__((section("license"), used)) = "GPL";
+EOF
+	if ! why=$(clang -O2 -target bpf -c "$dir/drop_big.c" -o "$dir/drop_big.o" 2>&1); then
+		skip "5a: lwt_in program on the local route" "clang cannot build BPF: $why"
+		return
+	fi
+	if ! why=$(lwt_local_route encap bpf in obj "$dir/drop_big.o" section lwt_in 2>&1); then
+		skip "5a: lwt_in program on the local route" "this kernel or ip cannot attach it: $why"
+		return
+	fi
+	ok "5a: lwt_in program on the local route"
+	e0=$(early)
+	check "5a: small pings delivered" ping_b 5
+	check_fails "5a: large pings dropped by the program" ping_b 5 -s 600
+	no_growth "5a: none taken early" "$e0" "$(early)"
+	check "5a: plain local route back" lwt_local_route
+	check "5a: pings delivered again" wait_for 20 ping_b 1
+	rm -rf "$dir"
+}
+lwt_case
 
 # ---------------------------------------------------------------------------
 # 5. Policy routing.  Last: once a namespace has custom rules, egre takes
