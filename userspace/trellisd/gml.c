@@ -279,6 +279,7 @@ static int edge_item(struct lexer *lx, struct ng_edge *e, const char *key)
 	e->n_ends++;
 	if (src ? e->src : e->dst)
 		return 0;	/* one end too many: ng_resolve() says so */
+	*(src ? &e->src_line : &e->dst_line) = lx->tok_line;
 	return scalar(lx, key, src ? &e->src : &e->dst);
 }
 

@@ -107,7 +107,7 @@ static int index_ids(struct netgraph *g)
 }
 
 static int end_index(struct netgraph *g, const struct ng_edge *e, const char *id,
-		     const char *what)
+		     int line, const char *what)
 {
 	size_t *s;
 
@@ -117,7 +117,7 @@ static int end_index(struct netgraph *g, const struct ng_edge *e, const char *id
 	}
 	s = slot(g, id);
 	if (!*s) {
-		ng_error(g, e->line, "edge %s `%s' is not a node of the graph", what, id);
+		ng_error(g, line ? line : e->line, "edge %s `%s' is not a node of the graph", what, id);
 		return -1;
 	}
 	return (int)(*s - 1);
@@ -135,8 +135,8 @@ int ng_resolve(struct netgraph *g)
 				 e->n_ends);
 			continue;
 		}
-		e->a = end_index(g, e, e->src, "source");
-		e->b = end_index(g, e, e->dst, "target");
+		e->a = end_index(g, e, e->src, e->src_line, "source");
+		e->b = end_index(g, e, e->dst, e->dst_line, "target");
 	}
 	for (size_t i = 0; i < g->n_nodes; i++)
 		if (g->nodes[i].hyperedge)

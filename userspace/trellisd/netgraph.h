@@ -25,6 +25,7 @@ struct ng_edge {
 	int a, b;		/* node indices, after ng_resolve() */
 	int n_ends;		/* more than 2: a hyperedge */
 	int line;
+	int src_line, dst_line;	/* where each end was given (0: at line) */
 };
 
 struct netgraph {
