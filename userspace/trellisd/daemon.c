@@ -131,7 +131,7 @@ static pid_t holder_of(const char *slice, const char *host)
 
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = src_fopen(path);	/* as the slice's owner */
 	char *buf = NULL;
 	size_t size = 0;
 

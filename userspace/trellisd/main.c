@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "trellisd.h"
 #include "sb.h"
 #include "egre.h"
+#include "api.h"
 
 static int cmd_help(int argc, char **argv);
 
@@ -25,6 +27,9 @@ static const struct command commands[] = {
 	{ "sb", cmd_sb, "sb add DEV DEV [carrier-follow] | del DEV | show [DEV] | monitor" },
 	{ "egre", cmd_egre, "egre add|del|show|set ..." },
 	{ "batch",	cmd_batch,	"batch FILE|-   (egre, sb and link commands, one per line)" },
+	{ "serve",	cmd_serve,	"serve [--socket PATH] [--group NAME] [--policy FILE]" },
+	{ "events",	cmd_events,	"events   (follow the daemon's events, one JSON object a line)" },
+	{ "import",	cmd_import,	"import GRAPH.graphml|GRAPH.gml [--slice NAME] [--nodes N] [--underlay ADDRESS] [--km-delay US] [-o OUT.topo]" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -64,6 +69,26 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A command goes to the daemon when one answers on the socket; otherwise
+ * root (and anyone, for check) runs it here, through the same function.
+ */
+static int dispatch(const struct command *c, int argc, char **argv)
+{
+	int status;
+
+	if (!request_known(c->name))
+		return c->fn(argc, argv);
+	if (!getenv("TRELLIS_NO_DAEMON") && !client_run(argc, argv, &status))
+		return status;
+	if (geteuid() != 0 && c->fn != cmd_check) {
+		errorf("%s: no daemon answers on %s (start trellisd.socket), and only root can work without it",
+		       c->name, api_socket_path());
+		return 1;
+	}
+	return c->fn(argc, argv);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -72,7 +97,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return dispatch(&commands[i], argc - 1, argv + 1);
 	errorf("unknown command `%s' (try `trellisd help')", argv[1]);
 	return 2;
 }

@@ -273,7 +273,7 @@ int copy_file(const char *from, const char *to)
 	struct stat st;
 	ssize_t n;
 
-	in = open(from, O_RDONLY | O_CLOEXEC);
+	in = src_open(from, O_RDONLY | O_CLOEXEC);	/* as the client */
 	if (in < 0)
 		return -errno;
 	if (fstat(in, &st)) {

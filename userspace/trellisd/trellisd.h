@@ -4,6 +4,7 @@
 #define TRELLISD_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct command {
 	const char *name;
@@ -20,9 +21,16 @@ int cmd_apply(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_import(int argc, char **argv);	/* import.c */
 
 /* A slice name, or the slice named in a topology file (NULL on errors). */
 const char *slice_arg(const char *arg, char *buf, size_t len);
+
+/* Opens a file a topology names (or the topology itself) as the client
+ * whose request runs (request.c): with its fsuid, fsgid and groups, or its
+ * own text; plainly outside the daemon. */
+int src_open(const char *path, int flags);
+FILE *src_fopen(const char *path);
 
 /* Print "trellisd: [warning: ]" and the message to stderr. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
