@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "serve",	cmd_serve,	"serve [--socket PATH] [--group NAME] [--policy FILE]" },
 	{ "events",	cmd_events,	"events   (follow the daemon's events, one JSON object a line)" },
 	{ "import",	cmd_import,	"import GRAPH.graphml|GRAPH.gml [--slice NAME] [--nodes N] [--underlay ADDRESS] [--km-delay US] [-o OUT.topo]" },
+	{ "graph",	cmd_graph,	"graph FILE|SLICE -o OUT.svg|OUT.png|OUT.dot [--layout dot|neato|fdp|sfdp|circo]" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

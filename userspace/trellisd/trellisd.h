@@ -22,6 +22,7 @@ int cmd_link(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_import(int argc, char **argv);	/* import.c */
+int cmd_graph(int argc, char **argv);	/* graph.c */
 
 /* A slice name, or the slice named in a topology file (NULL on errors). */
 const char *slice_arg(const char *arg, char *buf, size_t len);
