@@ -29,9 +29,10 @@ const char *slice_arg(const char *arg, char *buf, size_t len);
 
 /* Opens a file a topology names (or the topology itself) as the client
  * whose request runs (request.c): with its fsuid, fsgid and groups, or its
- * own text; plainly outside the daemon. */
-int src_open(const char *path, int flags);
-FILE *src_fopen(const char *path);
+ * own text; plainly outside the daemon.  Weak: code linked without
+ * request.c (unit tests) opens files itself. */
+int src_open(const char *path, int flags) __attribute__((weak));
+FILE *src_fopen(const char *path) __attribute__((weak));
 
 /* Print "trellisd: [warning: ]" and the message to stderr. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
