@@ -1,20 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
-/* trellisd status [--json] [SLICE]: what is deployed, checked against the
- * kernel. */
+/*
+ * trellisd status [--json] [SLICE]: what is deployed, checked against the
+ * kernel.  Both forms print one json-c tree (status_json()), the schema of
+ * the API's status reply (docs/api.md): --json as it is, the text form
+ * read from it.
+ */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/if.h>
+#include <json-c/json.h>
 
+#include "api.h"
+#include "cgroup.h"
 #include "deploy.h"
 #include "names.h"
+#include "reserve.h"
 #include "rtnl.h"
 #include "shape.h"
 #include "trellisd.h"
@@ -23,12 +32,24 @@ static const char *const operstates[] = {
 	"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up",
 };
 
-static int count_procs(unsigned long netino)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0;
+#define JADD(o, k, v) json_object_object_add((o), (k), (v))
+#define JSTR(s) json_object_new_string(s)
+#define JINT(i) json_object_new_int64((int64_t)(i))
+#define JU64(u) json_object_new_uint64((uint64_t)(u))
+#define JBOOL(b) json_object_new_boolean(b)
 
+/* A host's processes: its cgroup's, else those in its network namespace
+ * (a slice deployed before cgroups). */
+static int count_procs(const char *slice, const struct jentry *e)
+{
+	int n = cgroup_count(slice, e->name);
+	struct dirent *de;
+	DIR *d;
+
+	if (n > 0)
+		return n;
+	d = opendir("/proc");
+	n = 0;
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
@@ -38,7 +59,7 @@ static int count_procs(unsigned long netino)
 		if (atoi(de->d_name) <= 0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
-		if (!stat(path, &st) && st.st_ino == netino)
+		if (!stat(path, &st) && st.st_ino == e->netino)
 			n++;
 	}
 	closedir(d);
@@ -81,9 +102,24 @@ static int local_node(const struct topo *t, const struct journal *j)
 	return -1;
 }
 
-/* The remote peers of this node and, per peer, each cross-node link's
- * tunnel with its key and counters.  In JSON, closes the hosts array and
- * leaves the peers array open. */
+/* name, present, operstate and counters of a device, in o. */
+static void dev_state(struct nl *nl, const char *name, struct json_object *o, unsigned int *flags)
+{
+	uint64_t rx = 0, tx = 0;
+	int oper = 0, err = -1;
+
+	*flags = 0;
+	if (nl)
+		err = rtnl_link_state(nl, name, flags, &oper, &rx, &tx);
+	if (oper < 0 || oper > 6)
+		oper = 0;
+	JADD(o, "name", JSTR(name));
+	JADD(o, "present", JBOOL(!err));
+	JADD(o, "operstate", JSTR(operstates[oper]));
+	JADD(o, "rx_packets", JU64(rx));
+	JADD(o, "tx_packets", JU64(tx));
+}
+
 /* Reservations on node's underlay, and the rate each class sends at. */
 static void resv_load(const struct topo *t, int node, struct rplan *p, double **bps)
 {
@@ -99,70 +135,86 @@ static void resv_load(const struct topo *t, int node, struct rplan *p, double **
 		shape_measure(p, 500, *bps);
 }
 
-static void show_peers(const struct topo *t, int node, bool json)
+/* shape_status()'s JSON member, as an object. */
+static void add_resv(struct json_object *o, const struct rplan *rp, const double *bps,
+		     const char *slice, const char *link)
 {
+	struct json_object *r;
+	char rs[512], obj[520];
+
+	shape_status(rp, bps, slice, link, true, rs, sizeof(rs));
+	if (!rs[0])
+		return;
+	snprintf(obj, sizeof(obj), "{%s}", rs + 1);
+	r = json_tokener_parse(obj);
+	if (r && json_object_object_get_ex(r, "reservation", NULL))
+		JADD(o, "reservation", json_object_get(json_object_object_get(r, "reservation")));
+	json_object_put(r);
+}
+
+/* The tunnels of the cross-node links between node and peer. */
+static struct json_object *peer_tunnels(const struct topo *t, int node, int peer, struct nl *nl,
+					const struct rplan *rp, const double *bps)
+{
+	struct json_object *tuns = json_object_new_array();
+
+	for (size_t l = 0; l < t->n_links; l++) {
+		const struct link *k = &t->links[l];
+		struct json_object *o;
+		char tun[IFNAMSIZ];
+		unsigned int flags;
+		int n0, n1;
+
+		if (k->kind != LINK_P2P || k->n_ends != 2)
+			continue;
+		n0 = t->hosts[k->ends[0].host].node;
+		n1 = t->hosts[k->ends[1].host].node;
+		if (!((n0 == node && n1 == peer) || (n1 == node && n0 == peer)))
+			continue;
+		snprintf(tun, sizeof(tun), "tg%08x", k->key);	/* deploy.c's cross_names() */
+		o = json_object_new_object();
+		dev_state(nl, tun, o, &flags);
+		JADD(o, "link", JSTR(k->name));
+		JADD(o, "key", JU64(k->key));
+		add_resv(o, rp, bps, t->slice, k->name);
+		json_object_array_add(tuns, o);
+	}
+	return tuns;
+}
+
+/* node, underlay and peers (the remote nodes and, per peer, each
+ * cross-node link's tunnel with its key and counters). */
+static void add_peers(struct json_object *s, const struct topo *t, int node)
+{
+	struct json_object *peers = json_object_new_array();
 	struct rplan rp = { 0 };
-	bool pfirst = true, nlok;
 	double *bps = NULL;
 	struct nl nl;
+	bool nlok;
 
-	if (json) {
-		if (node >= 0)
-			printf("],\"node\":\"%s\",\"underlay\":\"%s\",\"peers\":[", t->nodes[node].name,
-			       inet_ntoa(t->nodes[node].underlay));
-		else
-			printf("],\"node\":null,\"peers\":[");
-	}
+	JADD(s, "node", node >= 0 ? JSTR(t->nodes[node].name) : NULL);
+	if (node >= 0)
+		JADD(s, "underlay", JSTR(inet_ntoa(t->nodes[node].underlay)));
+	JADD(s, "peers", peers);
 	if (node < 0)
 		return;
 	nlok = !nl_open(&nl, NETLINK_ROUTE);
 	resv_load(t, node, &rp, &bps);
 	for (size_t n = 0; n < t->n_nodes; n++) {
-		bool tfirst = true;
-		size_t count = 0;
+		struct json_object *p, *tuns;
 
 		if ((int)n == node)
 			continue;
-		for (size_t l = 0; l < t->n_links; l++) {
-			const struct link *k = &t->links[l];
-			int n0, n1, oper = 0, err = -1;
-			unsigned int flags = 0;
-			uint64_t rx = 0, tx = 0;
-			char tun[IFNAMSIZ], rs[256];
-
-			if (k->kind != LINK_P2P || k->n_ends != 2)
-				continue;
-			n0 = t->hosts[k->ends[0].host].node;
-			n1 = t->hosts[k->ends[1].host].node;
-			if (!((n0 == node && n1 == (int)n) || (n1 == node && n0 == (int)n)))
-				continue;
-			if (!count++) {
-				if (json)
-					printf("%s{\"node\":\"%s\",\"underlay\":\"%s\",\"tunnels\":[",
-					       pfirst ? "" : ",", t->nodes[n].name, inet_ntoa(t->nodes[n].underlay));
-				else
-					printf("  peer %-12s underlay %s\n", t->nodes[n].name,
-					       inet_ntoa(t->nodes[n].underlay));
-				pfirst = false;
-			}
-			snprintf(tun, sizeof(tun), "tg%08x", k->key);	/* deploy.c's cross_names() */
-			if (nlok)
-				err = rtnl_link_state(&nl, tun, &flags, &oper, &rx, &tx);
-			if (oper < 0 || oper > 6)
-				oper = 0;
-			shape_status(&rp, bps, t->slice, k->name, json, rs, sizeof(rs));
-			if (json)
-				printf("%s{\"name\":\"%s\",\"link\":\"%s\",\"key\":%u,\"present\":%s,\"operstate\":\"%s\",\"rx_packets\":%llu,\"tx_packets\":%llu%s}",
-				       tfirst ? "" : ",", tun, k->name, k->key, err ? "false" : "true",
-				       operstates[oper], (unsigned long long)rx, (unsigned long long)tx, rs);
-			else
-				printf("    tunnel %-10s key 0x%08x %-22s %-8s rx %-8llu tx %llu%s\n", tun, k->key,
-				       k->name, err ? "MISSING" : operstates[oper], (unsigned long long)rx,
-				       (unsigned long long)tx, rs);
-			tfirst = false;
+		tuns = peer_tunnels(t, node, (int)n, nlok ? &nl : NULL, &rp, bps);
+		if (!json_object_array_length(tuns)) {
+			json_object_put(tuns);
+			continue;
 		}
-		if (count && json)
-			printf("]}");
+		p = json_object_new_object();
+		JADD(p, "node", JSTR(t->nodes[n].name));
+		JADD(p, "underlay", JSTR(inet_ntoa(t->nodes[n].underlay)));
+		JADD(p, "tunnels", tuns);
+		json_object_array_add(peers, p);
 	}
 	if (nlok)
 		nl_close(&nl);
@@ -170,127 +222,230 @@ static void show_peers(const struct topo *t, int node, bool json)
 	free(bps);
 }
 
-static int show_slice(const char *slice, bool json, bool first)
+/* The interfaces of host hi, seen from inside it. */
+static struct json_object *host_ifaces(const struct topo *t, int hi, struct nl *nl)
 {
+	struct json_object *ifs = json_object_new_array();
+
+	for (size_t l = 0; l < t->n_links; l++) {
+		for (size_t en = 0; en < t->links[l].n_ends; en++) {
+			const struct endpoint *ep = &t->links[l].ends[en];
+			struct json_object *o;
+			char dtext[200] = "";
+			unsigned int flags;
+
+			if (ep->host != hi)
+				continue;
+			o = json_object_new_object();
+			dev_state(nl, ep->ifname, o, &flags);
+			JADD(o, "link", JSTR(t->links[l].name));
+			JADD(o, "admin_up", JBOOL(flags & IFF_UP));
+			disc_text(&ep->disc, dtext, sizeof(dtext));
+			JADD(o, "discipline", JSTR(dtext[0] ? dtext + 1 : ""));
+			json_object_array_add(ifs, o);
+		}
+	}
+	return ifs;
+}
+
+static struct json_object *host_obj(const char *slice, const struct topo *t, const struct jentry *e,
+				    int rootfd)
+{
+	struct json_object *h = json_object_new_object(), *ifs = NULL;
+	struct hrt r = { .netfd = -1 };
+	int hi = topo_host(t, e->name);
+	bool alive = host_alive(e);
+
+	JADD(h, "name", JSTR(e->name));
+	JADD(h, "pid", JINT(e->pid));
+	JADD(h, "running", JBOOL(alive));
+	JADD(h, "processes", JINT(alive ? count_procs(slice, e) : 0));
+	if (alive && hi >= 0 && rootfd >= 0 && !host_attach(&r, e->pid, rootfd)) {
+		ifs = host_ifaces(t, hi, r.nl);
+		host_detach(&r);
+	}
+	JADD(h, "interfaces", ifs ? ifs : json_object_new_array());
+	return h;
+}
+
+static struct json_object *root_devices(const struct journal *j)
+{
+	struct json_object *devs = json_object_new_array();
+	struct nl nl;
+
+	if (nl_open(&nl, NETLINK_ROUTE))
+		return devs;
+	for (size_t i = 0; i < j->n; i++) {
+		struct json_object *o;
+		unsigned int flags;
+
+		if (strcmp(j->e[i].kind, "rlink"))
+			continue;
+		o = json_object_new_object();
+		dev_state(&nl, j->e[i].name, o, &flags);
+		json_object_array_add(devs, o);
+	}
+	nl_close(&nl);
+	return devs;
+}
+
+static struct json_object *slice_obj(const char *slice)
+{
+	struct json_object *s = json_object_new_object(), *hosts = json_object_new_array();
+	int rootfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	uid_t owner = slice_owner(slice);
+	struct passwd *pw = getpwuid(owner);
 	struct diag dg = { 0 };
 	struct journal j;
 	struct topo t;
-	int rootfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	bool complete = state_complete(slice), hfirst = true;
 
 	journal_load(slice, &j);
 	if (state_topo(slice, &t, &dg)) {
 		diag_free(&dg);
 		memset(&t, 0, sizeof(t));
 	}
-	if (json)
-		printf("%s{\"slice\":\"%s\",\"complete\":%s,\"hosts\":[", first ? "" : ",", slice,
-		       complete ? "true" : "false");
-	else if (local_node(&t, &j) >= 0)
-		printf("slice %s on node %s (underlay %s)%s\n", slice, t.nodes[local_node(&t, &j)].name,
-		       inet_ntoa(t.nodes[local_node(&t, &j)].underlay),
-		       complete ? "" : " (incomplete: being changed, or interrupted)");
-	else
-		printf("slice %s%s\n", slice, complete ? "" : " (incomplete: being changed, or interrupted)");
-
-	for (size_t i = 0; i < j.n; i++) {
-		struct jentry *e = &j.e[i];
-		bool alive = host_alive(e), ifirst = true;
-		int hi = topo_host(&t, e->name);
-		struct hrt r = { .netfd = -1 };
-
-		if (strcmp(e->kind, "host"))
-			continue;
-		if (json)
-			printf("%s{\"name\":\"%s\",\"pid\":%d,\"running\":%s,\"processes\":%d,\"interfaces\":[",
-			       hfirst ? "" : ",", e->name, (int)e->pid, alive ? "true" : "false",
-			       alive ? count_procs(e->netino) : 0);
-		else
-			printf("  host %-12s pid %-7d %-8s %d process%s\n", e->name, (int)e->pid,
-			       alive ? "running" : "GONE", alive ? count_procs(e->netino) : 0,
-			       alive && count_procs(e->netino) == 1 ? "" : "es");
-		hfirst = false;
-		if (alive && hi >= 0 && rootfd >= 0 && !host_attach(&r, e->pid, rootfd)) {
-			for (size_t l = 0; l < t.n_links; l++) {
-				for (size_t en = 0; en < t.links[l].n_ends; en++) {
-					struct endpoint *ep = &t.links[l].ends[en];
-					unsigned int flags = 0;
-					int oper = 0, err;
-					uint64_t rx = 0, tx = 0;
-					char dtext[200] = "";
-
-					if (ep->host != hi)
-						continue;
-					err = rtnl_link_state(r.nl, ep->ifname, &flags, &oper, &rx, &tx);
-					disc_text(&ep->disc, dtext, sizeof(dtext));
-					if (oper < 0 || oper > 6)
-						oper = 0;
-					if (json)
-						printf("%s{\"name\":\"%s\",\"link\":\"%s\",\"present\":%s,\"admin_up\":%s,\"operstate\":\"%s\",\"rx_packets\":%llu,\"tx_packets\":%llu,\"discipline\":\"%s\"}",
-						       ifirst ? "" : ",", ep->ifname, t.links[l].name,
-						       err ? "false" : "true", flags & IFF_UP ? "true" : "false",
-						       operstates[oper], (unsigned long long)rx,
-						       (unsigned long long)tx, dtext[0] ? dtext + 1 : "");
-					else
-						printf("    %-10s %-8s %-22s rx %-8llu tx %-8llu%s\n", ep->ifname,
-						       err ? "MISSING" : flags & IFF_UP ? operstates[oper] : "admin-down",
-						       t.links[l].name, (unsigned long long)rx,
-						       (unsigned long long)tx, dtext);
-					ifirst = false;
-				}
-			}
-			host_detach(&r);
-		}
-		if (json)
-			printf("]}");
-	}
-	show_peers(&t, local_node(&t, &j), json);
-	if (json)
-		printf("],\"root_devices\":[");
-	{
-		struct nl nl;
-		bool rfirst = true;
-
-		if (!nl_open(&nl, NETLINK_ROUTE)) {
-			for (size_t i = 0; i < j.n; i++) {
-				unsigned int flags = 0;
-				int oper = 0, err;
-				uint64_t rx = 0, tx = 0;
-
-				if (strcmp(j.e[i].kind, "rlink"))
-					continue;
-				err = rtnl_link_state(&nl, j.e[i].name, &flags, &oper, &rx, &tx);
-				if (oper < 0 || oper > 6)
-					oper = 0;
-				if (json)
-					printf("%s{\"name\":\"%s\",\"present\":%s,\"operstate\":\"%s\",\"rx_packets\":%llu,\"tx_packets\":%llu}",
-					       rfirst ? "" : ",", j.e[i].name, err ? "false" : "true",
-					       operstates[oper], (unsigned long long)rx, (unsigned long long)tx);
-				else
-					printf("  root %-12s %-8s rx %-8llu tx %llu\n", j.e[i].name,
-					       err ? "MISSING" : operstates[oper], (unsigned long long)rx,
-					       (unsigned long long)tx);
-				rfirst = false;
-			}
-			nl_close(&nl);
-		}
-	}
-	if (json)
-		printf("]}");
+	JADD(s, "slice", JSTR(slice));
+	JADD(s, "complete", JBOOL(state_complete(slice)));
+	JADD(s, "owner", JINT(owner));
+	JADD(s, "owner_name", pw ? JSTR(pw->pw_name) : NULL);
+	for (size_t i = 0; i < j.n; i++)
+		if (!strcmp(j.e[i].kind, "host"))
+			json_object_array_add(hosts, host_obj(slice, &t, &j.e[i], rootfd));
+	JADD(s, "hosts", hosts);
+	add_peers(s, &t, local_node(&t, &j));
+	JADD(s, "root_devices", root_devices(&j));
 	journal_free(&j);
 	topo_free(&t);
 	if (rootfd >= 0)
 		close(rootfd);
-	return 0;
+	return s;
+}
+
+struct json_object *status_json(const char *only)
+{
+	struct json_object *a = json_object_new_array();
+	char **slices = state_slices();
+
+	for (char **s = slices; *s; s++) {
+		if (!only || !strcmp(*s, only))
+			json_object_array_add(a, slice_obj(*s));
+		free(*s);
+	}
+	free(slices);
+	return a;
+}
+
+/* ----- the text form, read from the tree ----- */
+
+static const char *js(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) && v ? json_object_get_string(v) : "";
+}
+
+static long long ji(struct json_object *o, const char *k)
+{
+	return json_object_get_int64(json_object_object_get(o, k));
+}
+
+static unsigned long long ju(struct json_object *o, const char *k)
+{
+	return (unsigned long long)json_object_get_uint64(json_object_object_get(o, k));
+}
+
+static bool jb(struct json_object *o, const char *k)
+{
+	return json_object_get_boolean(json_object_object_get(o, k));
+}
+
+static struct json_object *ja(struct json_object *o, const char *k, size_t i)
+{
+	return json_object_array_get_idx(json_object_object_get(o, k), i);
+}
+
+static size_t jn(struct json_object *o, const char *k)
+{
+	struct json_object *a = json_object_object_get(o, k);
+
+	return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+static const char *dev_word(struct json_object *d, bool admin)
+{
+	if (!jb(d, "present"))
+		return "MISSING";
+	if (admin && !jb(d, "admin_up"))
+		return "admin-down";
+	return js(d, "operstate");
+}
+
+static void print_resv(struct json_object *t)
+{
+	struct json_object *r = json_object_object_get(t, "reservation");
+	char a[32], b[32], c[32], d[32];
+
+	if (!r)
+		return;
+	printf("\n      reserved: min %s max %s allocated %s, sending %s",
+	       resv_rate_str(ju(r, "min_bps"), a, sizeof(a)),
+	       resv_rate_str(ju(r, "max_bps"), b, sizeof(b)),
+	       resv_rate_str(ju(r, "alloc_bps"), c, sizeof(c)),
+	       resv_rate_str((uint64_t)json_object_get_double(json_object_object_get(r, "rate_bps")),
+			     d, sizeof(d)));
+}
+
+static void print_slice(struct json_object *s)
+{
+	const char *inc = jb(s, "complete") ? "" : " (incomplete: being changed, or interrupted)";
+
+	if (json_object_object_get(s, "node"))
+		printf("slice %s on node %s (underlay %s)%s\n", js(s, "slice"), js(s, "node"),
+		       js(s, "underlay"), inc);
+	else
+		printf("slice %s%s\n", js(s, "slice"), inc);
+	for (size_t i = 0; i < jn(s, "hosts"); i++) {
+		struct json_object *h = ja(s, "hosts", i);
+		long long np = ji(h, "processes");
+
+		printf("  host %-12s pid %-7lld %-8s %lld process%s\n", js(h, "name"), ji(h, "pid"),
+		       jb(h, "running") ? "running" : "GONE", np, np == 1 ? "" : "es");
+		for (size_t k = 0; k < jn(h, "interfaces"); k++) {
+			struct json_object *f = ja(h, "interfaces", k);
+
+			printf("    %-10s %-8s %-22s rx %-8llu tx %-8llu%s%s\n", js(f, "name"),
+			       dev_word(f, true), js(f, "link"), ju(f, "rx_packets"),
+			       ju(f, "tx_packets"), js(f, "discipline")[0] ? " " : "",
+			       js(f, "discipline"));
+		}
+	}
+	for (size_t p = 0; p < jn(s, "peers"); p++) {
+		struct json_object *pe = ja(s, "peers", p);
+
+		printf("  peer %-12s underlay %s\n", js(pe, "node"), js(pe, "underlay"));
+		for (size_t k = 0; k < jn(pe, "tunnels"); k++) {
+			struct json_object *t = ja(pe, "tunnels", k);
+
+			printf("    tunnel %-10s key 0x%08llx %-22s %-8s rx %-8llu tx %llu", js(t, "name"),
+			       ju(t, "key"), js(t, "link"), dev_word(t, false), ju(t, "rx_packets"),
+			       ju(t, "tx_packets"));
+			print_resv(t);
+			putchar('\n');
+		}
+	}
+	for (size_t i = 0; i < jn(s, "root_devices"); i++) {
+		struct json_object *d = ja(s, "root_devices", i);
+
+		printf("  root %-12s %-8s rx %-8llu tx %llu\n", js(d, "name"), dev_word(d, false),
+		       ju(d, "rx_packets"), ju(d, "tx_packets"));
+	}
 }
 
 int cmd_status(int argc, char **argv)
 {
-	bool json = false;
+	struct json_object *a;
 	const char *only = NULL;
-	char **slices;
-	bool first = true;
-	int ret = 0;
+	bool json = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -308,20 +463,13 @@ int cmd_status(int argc, char **argv)
 		errorf("status: slice %s is not up", only);
 		return 1;
 	}
-	slices = state_slices();
+	a = status_json(only);
 	if (json)
-		printf("[");
-	for (char **s = slices; *s; s++) {
-		if (!only || !strcmp(*s, only)) {
-			show_slice(*s, json, first);
-			first = false;
-		}
-		free(*s);
-	}
-	free(slices);
-	if (json)
-		printf("]\n");
-	else if (first)
+		printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+	else if (!json_object_array_length(a))
 		printf("no slices are up\n");
-	return ret;
+	for (size_t i = 0; !json && i < json_object_array_length(a); i++)
+		print_slice(json_object_array_get_idx(a, i));
+	json_object_put(a);
+	return 0;
 }

@@ -1,0 +1,257 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# trellisd serve: the daemon owns the slices, users in group trellis act on
+# their own slices only, policy.conf quotas are exact, a topology's files
+# are read as its user, the API refuses bad names, events are published,
+# and a daemon killed in the middle of a deploy leaves a slice completed or
+# rolled back.
+#
+#   root:   trellisd serve --policy $tmp/policy.conf   (/run/trellis/trellisd.sock,
+#           group trellis, mode 0660)
+#   alice (trellis)  slice sa:  a1 eth0 ---- eth0 a2   (198.51.100.0/24)
+#   bob   (trellis)  slice sb:  b1 eth0 ---- eth0 b2   (192.0.2.0/24)
+#   carol (not in trellis)
+#
+# timeout: 1500
+
+. "$(dirname "$0")/../lib.sh"
+
+require_cmd runuser useradd groupadd python3 jq
+
+SOCK=/run/trellis/trellisd.sock
+tmp=$(mktemp -d /tmp/trellisd-serve.XXXXXX)
+chmod 755 "$tmp"
+defer rm -rf "$tmp"
+# A copy: the shared tree's binary may be rebuilt while the daemon runs.
+T=$tmp/trellisd
+cp "$TRELLISD" "$T"
+
+groupadd trellis
+for u in alice bob carol; do
+	useradd -M -d "$tmp/$u" "$u"
+	mkdir "$tmp/$u"
+	chown "$u:" "$tmp/$u"
+done
+usermod -aG trellis alice
+usermod -aG trellis bob
+
+as()	# user cmd...
+{
+	local u=$1
+	shift
+	(cd "$tmp/$u" && runuser -u "$u" -- "$@")
+}
+
+line()	# user slice prefix hosts...: a slice of one link, or hosts alone
+{
+	local u=$1 s=$2 p=$3 f="$tmp/$1/$2.topo"
+	shift 3
+	{
+		echo "slice $s"
+		for h in "$@"; do echo "host $h"; done
+		if [ $# -eq 2 ]; then
+			echo "link $1:eth0 $2:eth0"
+			echo "    addr $1 $p.1/24"
+			echo "    addr $2 $p.2/24"
+		fi
+	} > "$f"
+	chown "$u:" "$f"
+}
+
+cat > "$tmp/policy.conf" <<'EOF'
+# trellisd_serve's policy
+per-host processes 200 memory 256M
+user alice slices 1 hosts 4
+user * slices 3 hosts 3
+group trellis links 10
+EOF
+
+answers()
+{
+	python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$SOCK"
+}
+serve_pid=
+start_serve()
+{
+	"$T" serve --policy "$tmp/policy.conf" >> "$tmp/serve.log" 2>&1 &
+	serve_pid=$!
+	wait_for 60 answers
+}
+stop_serve()
+{
+	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+	serve_pid=
+}
+
+take_snapshot
+start_serve
+defer stop_serve
+check_value "socket: group trellis, mode 0660" "srw-rw---- root trellis" \
+	stat -c '%A %U %G' "$SOCK"
+
+as alice "$T" events > "$tmp/events" 2>&1 &
+events_pid=$!
+defer kill $events_pid
+
+line alice sa 198.51.100 a1 a2
+line bob sb 192.0.2 b1 b2
+
+# --- two users deploy at the same time -------------------------------------
+as alice "$T" up sa.topo > "$tmp/alice.up" 2>&1 &
+pa=$!
+as bob "$T" up sb.topo > "$tmp/bob.up" 2>&1 &
+pb=$!
+if wait $pa; then ok "alice: up sa beside bob's up"; else fail "alice: up sa beside bob's up" "$(cat "$tmp/alice.up")"; fi
+if wait $pb; then ok "bob: up sb beside alice's up"; else fail "bob: up sb beside alice's up" "$(cat "$tmp/bob.up")"; fi
+check_value "sa belongs to alice" "$(id -u alice)" cat /run/trellis/sa/owner
+check_value "sb belongs to bob" "$(id -u bob)" cat /run/trellis/sb/owner
+check "alice: exec into her slice" as alice "$T" exec sa a1 -- ping -c 1 -W 5 198.51.100.2
+check "bob: exec into his slice" as bob "$T" exec sb b1 -- ping -c 1 -W 5 192.0.2.2
+check_value "exec: the command's exit status comes back" 7 \
+	bash -c "cd $tmp/alice && runuser -u alice -- $T exec sa a1 -- sh -c 'exit 7'; echo \$?"
+check_output "exec: stdin reaches the command" "hello-from-alice" \
+	bash -c "echo hello-from-alice | (cd $tmp/alice && runuser -u alice -- $T exec sa a1 -- cat)"
+check_output "logs: alice reads her host's logs" "a1" as alice "$T" logs sa a1
+
+# --- each acts on their own slice only ---------------------------------------
+before=$(ls -l --time-style=+%s.%N /run/trellis/sa; cat /run/trellis/sa/journal)
+check_error "bob: down sa refused" "slice sa belongs to alice, not to bob" as bob "$T" down sa
+check_error "bob: exec into sa refused" "slice sa belongs to alice, not to bob" \
+	as bob "$T" exec sa a1 -- true
+check_error "bob: logs of sa refused" "slice sa belongs to alice, not to bob" as bob "$T" logs sa a1
+check_error "bob: link down on sa refused" "slice sa belongs to alice, not to bob" \
+	as bob "$T" link down sa a1:eth0
+check_error "bob: link set on sa refused" "slice sa belongs to alice, not to bob" \
+	as bob "$T" link set sa a1:eth0 delay 10ms
+cp "$tmp/alice/sa.topo" "$tmp/bob/sa.topo"
+echo "host a3" >> "$tmp/bob/sa.topo"
+chown bob: "$tmp/bob/sa.topo"
+check_error "bob: apply to sa refused" "slice sa belongs to alice, not to bob" \
+	as bob "$T" apply sa.topo
+check_error "bob: up of a slice named sa refused" "the slice is already up" as bob "$T" up sa.topo
+check_value "sa: nothing changed by bob's requests" "$before" \
+	bash -c "ls -l --time-style=+%s.%N /run/trellis/sa; cat /run/trellis/sa/journal"
+check "sa: still forwarding" as alice "$T" exec sa a1 -- ping -c 1 -W 5 198.51.100.2
+check_value "sa: no qdisc from bob's link set" "" \
+	bash -c "$T exec sa a1 -- tc qdisc show dev eth0 | grep -w netem; true"
+
+check_error "carol (not in trellis): up refused" "Permission denied" as carol "$T" status
+check_error "carol: no in-process fallback" "cannot reach the daemon" as carol "$T" down sa
+check_error "alice: sb is root only" "sb is for root only" as alice "$T" sb show
+check_error "alice: egre is root only" "egre is for root only" as alice "$T" egre show
+check_error "alice: batch is root only" "batch is for root only" as alice "$T" batch -
+
+check "alice: link down on her slice" as alice "$T" link down sa a1:eth0
+check "alice: link up on her slice" as alice "$T" link up sa a1:eth0
+
+# --- a topology's files are read as its user ---------------------------------
+line alice steal 203.0.113 s1
+echo "    file /etc/stolen /etc/shadow" >> "$tmp/alice/steal.topo"
+check_error "alice: a file she cannot read is refused" "cannot read /etc/shadow as alice" \
+	as alice "$T" up steal.topo
+check_fails "steal: nothing built" test -e /run/trellis/steal
+echo secret > "$tmp/root-only"
+chmod 600 "$tmp/root-only"
+line bob steal2 203.0.113 s1
+echo "    frr zebra config $tmp/root-only" >> "$tmp/bob/steal2.topo"
+check_error "bob: a daemon config he cannot read is refused" "cannot read $tmp/root-only as bob" \
+	as bob "$T" up steal2.topo
+check_fails "steal2: nothing built" test -e /run/trellis/steal2
+
+# --- quotas, exact at the limit ----------------------------------------------
+line alice sa2 203.0.113 x1
+check_error "alice: a second slice over 'slices 1'" \
+	"quota: user alice may have 1 slices ($tmp/policy.conf:3); alice has 1 and asked for 1 more" \
+	as alice "$T" up sa2.topo
+check_fails "sa2: nothing built" test -e /run/trellis/sa2
+line bob sb2 203.0.113 y1
+check "bob: a third host, exactly 'hosts 3'" as bob "$T" up sb2.topo
+line bob sb3 203.0.112 z1
+check_error "bob: a fourth host over 'hosts 3'" \
+	"quota: user bob may have 3 hosts ($tmp/policy.conf:4); bob has 3 and asked for 1 more" \
+	as bob "$T" up sb3.topo
+check_fails "sb3: nothing built" test -e /run/trellis/sb3
+printf 'slice sa\nhost a1\nhost a2\nhost a3\nhost a4\nhost a5\n' > "$tmp/alice/sa5.topo"
+chown alice: "$tmp/alice/sa5.topo"
+check_error "alice: apply growing sa to 5 hosts over 'hosts 4'" \
+	"quota: user alice may have 4 hosts ($tmp/policy.conf:3); alice has 2 and asked for 3 more" \
+	as alice "$T" apply sa5.topo
+check_value "sa: still 2 hosts after the refused apply" 2 \
+	bash -c "$T status --json sa | jq '.[0].hosts | length'"
+check_value "sa's cgroup limits recorded" "memory_bytes 536870912 pids 400" cat /run/trellis/sa/limits
+check "bob: down sb2" as bob "$T" down sb2
+
+# --- names the API refuses -----------------------------------------------------
+long=$(printf 'x%.0s' $(seq 200))
+for n in '' . .. ../x a/b "$long" 'sé'; do
+	check_error "API: slice name '${n:0:20}' refused" "invalid slice name" as alice "$T" down "$n"
+done
+check_error "API: host name '../x' refused" "invalid host name" as alice "$T" exec sa ../x -- true
+check_error "API: daemon name 'a/b' refused" "invalid daemon name" as alice "$T" logs sa a1 a/b
+raw()	# one request as JSON: the reply
+{
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode() + b"\n")
+print(s.makefile().readline(), end="")' "$SOCK" "$1"
+}
+check_value "API: raw request, bad name: kind invalid" invalid \
+	bash -c "$(declare -f raw); SOCK=$SOCK; raw '{\"version\":1,\"command\":\"down\",\"args\":[\"..\"]}' | jq -r .error.kind"
+check_value "API: unknown version refused" version \
+	bash -c "$(declare -f raw); SOCK=$SOCK; raw '{\"version\":9,\"command\":\"status\"}' | jq -r .error.kind"
+check_value "API: output returned in the reply without descriptors" sa \
+	bash -c "$(declare -f raw); SOCK=$SOCK; raw '{\"version\":1,\"command\":\"status\",\"args\":[\"--json\"]}' | jq -r '.stdout | fromjson | .[] | .slice' | grep -x sa"
+check_value "status --json: the API's status schema" "sa true 2" \
+	bash -c "$T status --json sa | jq -r '.[0] | \"\(.slice) \(.complete) \(.hosts | length)\"'"
+
+# --- the daemon killed in the middle of a deploy --------------------------------
+check "alice: down sa" as alice "$T" down sa
+check "bob: down sb" as bob "$T" down sb
+
+crash()	# how: serve | all
+{
+	local up_pid
+	"$T" up "$TOP/topo/ring.topo" > "$tmp/ring.up" 2>&1 &
+	up_pid=$!
+	if ! wait_for 120 test -d /run/trellis/ring; then
+		fail "crash ($1): the deploy started" "$(cat "$tmp/ring.up")"
+		return
+	fi
+	worker=$(pgrep -n -P "$serve_pid")
+	child=$(pgrep -n -P "$worker")
+	kill -9 "$serve_pid"
+	[ "$1" = all ] && kill -9 "$worker" "$child"
+	wait "$serve_pid" 2>/dev/null
+	state=building
+	test -e /run/trellis/ring/complete && state="already complete"
+	ok "crash ($1): daemon killed while ring was $state"
+	wait $up_pid
+	start_serve
+	check "crash ($1): the daemon starts again" answers
+	if test -e /run/trellis/ring/complete; then
+		ok "crash ($1): ring completed"
+		check "crash ($1): ring forwards" wait_for 30 "$T" exec ring r1 -- ping -c 1 -W 1 203.0.113.3
+		check "crash ($1): down works" "$T" down ring
+	elif test -e /run/trellis/ring; then
+		fail "crash ($1): ring completed or rolled back" "$(ls -A /run/trellis/ring; cat "$tmp/serve.log")"
+		"$T" down ring
+	else
+		ok "crash ($1): ring rolled back"
+		check "crash ($1): up works again" "$T" up "$TOP/topo/ring.topo"
+		check "crash ($1): down works" "$T" down ring
+	fi
+}
+crash serve
+crash all
+
+stop_serve
+check "events: slice up" grep -q '"event":"slice","slice":"sa","state":"up"' "$tmp/events"
+check "events: link down" grep -q '"event":"link","slice":"sa","end":"a1:eth0","state":"down"' "$tmp/events"
+check "events: slice down" grep -q '"event":"slice","slice":"sb","state":"down"' "$tmp/events"
+check "events: the daemon's exit" grep -q '"event":"daemon","state":"exit"' "$tmp/events"
+check "events: a start after a crash" grep -q '"state":"start","pid":[0-9]*,"after":"crash"' "$tmp/events"
+kill $events_pid 2>/dev/null
+
+check "nothing left" wait_for 30 bash -c "diff <(sed '/^# state/,\$d' $_SNAPSHOT) <(snapshot | sed '/^# state/,\$d')"
+grep -i "error\|warning" "$tmp/serve.log" | head -20
+exit $TESTS_FAILED
