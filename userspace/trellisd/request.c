@@ -147,27 +147,45 @@ static int text_fd(const char *text, size_t len)
 	return fd;
 }
 
+struct saved_creds {
+	gid_t gids[MAX_GROUPS];
+	int n;
+};
+
+/* Permission checks as the client from here on: the filesystem
+ * capabilities go with fsuid 0, the others stay. */
+static int client_creds(struct saved_creds *s)
+{
+	s->n = getgroups(MAX_GROUPS, s->gids);
+	if (s->n < 0 || setgroups((size_t)src.n_gids, src.gids))
+		return -1;
+	setfsgid(src.gid);
+	setfsuid(src.uid);
+	return 0;
+}
+
+static void root_creds(const struct saved_creds *s)
+{
+	setfsuid(0);
+	setfsgid(0);
+	if (setgroups((size_t)s->n, s->gids))
+		abort();	/* never keep the client's groups */
+}
+
 int src_open(const char *path, int flags)
 {
-	gid_t saved[MAX_GROUPS];
-	int fd, err, n;
+	struct saved_creds s;
+	int fd, err;
 
 	if (src.topo_path && !strcmp(path, src.topo_path))
 		return text_fd(src.topo_text, src.topo_len);
 	if (!src.set)
 		return open(path, flags);
-	/* Permission checks as the client; the fs capabilities go with fsuid 0. */
-	n = getgroups(MAX_GROUPS, saved);
-	if (n < 0 || setgroups((size_t)src.n_gids, src.gids))
+	if (client_creds(&s))
 		return -1;
-	setfsgid(src.gid);
-	setfsuid(src.uid);
 	fd = open(path, flags);
 	err = errno;
-	setfsuid(0);
-	setfsgid(0);
-	if (setgroups((size_t)n, saved))
-		abort();	/* never keep the client's groups */
+	root_creds(&s);
 	errno = err;
 	return fd;
 }
@@ -338,7 +356,20 @@ static int load_topology(struct req *r)
 		return refuse(API_INVALID, "\"topology\" needs \"path\" and \"text\" strings");
 	src.topo_text = json_object_get_string(text);
 	src.topo_len = (size_t)json_object_get_string_len(text);
-	err = topo_parse_file(&r->t, src.topo_path, NULL, &d);
+	{
+		struct saved_creds s;
+		bool as = src.set;
+
+		/* The parser looks at the files it names (stat, realpath) as
+		 * the client too. */
+		if (as && client_creds(&s))
+			return refuse(API_FAILED, "cannot take %s's credentials: %m", r->user);
+		src.set = false;
+		err = topo_parse_file(&r->t, src.topo_path, NULL, &d);
+		src.set = as;
+		if (as)
+			root_creds(&s);
+	}
 	if (err) {
 		join_diag(&d, msg, sizeof(msg));
 		diag_free(&d);
