@@ -123,6 +123,15 @@ check "--nodes 2: the edge cut reported ($reported) is the links across nodes ($
 check "--nodes 2: few links cross (cut $counted < 5% of the links)" \
 	test "$counted" -lt $(($(grep -c '^link ' "$work/g750-2.topo") / 20))
 
+# Small graphs too: every node gets hosts (METIS's k-way left a node of a
+# triangle's two, and two of its three, empty).
+for n in 2 3; do
+	check "import basic.graphml --nodes $n" \
+		"$TRELLISD" import "$data/basic.graphml" --nodes "$n" -o "$work/basic-$n.topo"
+	check_value "--nodes $n of a triangle: no node empty" "$n" \
+		bash -c "awk '/^host / { print \$4 }' '$work/basic-$n.topo' | sort -u | wc -l"
+done
+
 # graph: valid SVG with one node per host (and lan), DOT that dot accepts.
 svg_nodes()	# SVG: the number of Graphviz nodes drawn
 {

@@ -77,32 +77,69 @@ static int opt_number(const char *opt, const char *v, double min, double max, do
 	return 0;
 }
 
+static int valued_opt(struct import_opts *o, const char *a, const char *v)
+{
+	double d;
+
+	if (!strcmp(a, "-o")) {
+		o->out = v;
+	} else if (!strcmp(a, "--slice")) {
+		o->slice = v;
+	} else if (!strcmp(a, "--format")) {
+		if (strcmp(v, "gml") && strcmp(v, "graphml"))
+			goto bad;
+		o->format = v;
+	} else if (!strcmp(a, "--nodes")) {
+		if (opt_number(a, v, 1, 4096, &d))
+			return -1;
+		if (d != floor(d))
+			goto bad;
+		o->nodes = (int)d;
+	} else if (!strcmp(a, "--km-delay")) {
+		if (opt_number(a, v, 0, 1e6, &d))
+			return -1;
+		o->km_delay_us = d;
+	} else if (!strcmp(a, "--underlay")) {
+		if (inet_pton(AF_INET, v, &o->underlay) != 1)
+			goto bad;
+	} else {
+		errorf("import: unknown option `%s'", a);
+		return -1;
+	}
+	return 0;
+bad:
+	errorf("import: bad value `%s' for %s", v, a);
+	return -1;
+}
+
 static int one_opt(struct import_opts *o, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i], *v;
-	double d;
 
-	if (strcmp(a, "-o") && strncmp(a, "--", 2))
-		return o->in ? (errorf("import: unexpected `%s'", a), -1) : (o->in = a, 0);
-	if (opt_value(argc, argv, i, &v))
+	if (strcmp(a, "-o") && strncmp(a, "--", 2)) {
+		if (o->in) {
+			errorf("import: unexpected `%s'", a);
+			return -1;
+		}
+		o->in = a;
+		return 0;
+	}
+	if (!strcmp(a, "--routing") || !strcmp(a, "--daemon")) {
+		errorf("import: %s: the topology language has no routing statement yet, so import cannot generate routing (add frr or bird lines to the hosts)",
+		       a);
 		return -1;
-	if (!strcmp(a, "-o"))
-		o->out = v;
-	else if (!strcmp(a, "--slice"))
-		o->slice = v;
-	else if (!strcmp(a, "--format") && (!strcmp(v, "gml") || !strcmp(v, "graphml")))
-		o->format = v;
-	else if (!strcmp(a, "--nodes") && !opt_number(a, v, 1, 4096, &d) && d == floor(d))
-		o->nodes = (int)d;
-	else if (!strcmp(a, "--km-delay") && !opt_number(a, v, 0, 1e6, &d))
-		o->km_delay_us = d;
-	else if (!strcmp(a, "--underlay") && inet_pton(AF_INET, v, &o->underlay) == 1)
-		;
-	else if (!strcmp(a, "--routing") || !strcmp(a, "--daemon"))
-		return errorf("import: %s: the topology language has no routing statement yet, so import cannot generate routing (add frr or bird lines to the hosts)", a), -1;
-	else
-		return errorf("import: bad option `%s %s'", a, v), -1;
-	return 0;
+	}
+	return opt_value(argc, argv, i, &v) || valued_opt(o, a, v) ? -1 : 0;
+}
+
+/* n addresses from first are all what a node's underlay may be. */
+static bool underlay_ok(uint32_t first, uint32_t n)
+{
+	uint32_t last = first + n - 1;
+
+	if (last < first || first == 0 || last >= 0xe0000000u)
+		return false;
+	return !(first <= 0x7fffffffu && last >= 0x7f000000u);	/* 127.0.0.0/8 */
 }
 
 static int parse_opts(struct import_opts *o, int argc, char **argv)
@@ -118,8 +155,9 @@ static int parse_opts(struct import_opts *o, int argc, char **argv)
 	}
 	if (o->slice && !name_arg_ok(NAME_SLICE, o->slice))
 		return -1;
-	if (o->nodes && ntohl(o->underlay.s_addr) > UINT32_MAX - (uint32_t)o->nodes) {
-		errorf("import: --underlay %s: no room for %d addresses", inet_ntoa(o->underlay), o->nodes);
+	if (o->nodes && !underlay_ok(ntohl(o->underlay.s_addr), (uint32_t)o->nodes)) {
+		errorf("import: --underlay %s: %d unicast addresses from it expected (not 0.0.0.0, 127.0.0.0/8, 224.0.0.0/4 or 255.255.255.255)",
+		       inet_ntoa(o->underlay), o->nodes);
 		return -1;
 	}
 	return 0;
@@ -222,6 +260,26 @@ static void count_degrees(struct import *im)
 	}
 }
 
+/* METIS balances within PARTITION_UB, but does not promise it. */
+static void check_balance(const struct import *im)
+{
+	size_t *count = calloc((size_t)im->o.nodes, sizeof(*count)), most = 0, fewest = SIZE_MAX;
+	double bound = ceil((double)im->g.n_nodes / im->o.nodes * PARTITION_UB);
+
+	if (!count)
+		return;
+	for (size_t v = 0; v < im->g.n_nodes; v++)
+		count[im->part[v]]++;
+	for (int k = 0; k < im->o.nodes; k++) {
+		most = count[k] > most ? count[k] : most;
+		fewest = count[k] < fewest ? count[k] : fewest;
+	}
+	if (most > bound || !fewest)
+		warnf("import: the placement is unbalanced: %zu to %zu hosts a node (at most %.0f wanted)",
+		      fewest, most, bound);
+	free(count);
+}
+
 static int place(struct import *im)
 {
 	if (!im->o.nodes)
@@ -236,7 +294,10 @@ static int place(struct import *im)
 		return -1;
 	im->cut = partition_graph(im->g.n_nodes, (const int (*)[2])im->ends, im->g.n_edges,
 				  im->o.nodes, im->part);
-	return im->cut < 0 ? -1 : 0;
+	if (im->cut < 0)
+		return -1;
+	check_balance(im);
+	return 0;
 }
 
 static int prepare(struct import *im)
@@ -315,8 +376,8 @@ static void write_nodes(const struct import *im, FILE *m)
 		return;
 	for (size_t v = 0; count && v < im->g.n_nodes; v++)
 		count[im->part[v]]++;
-	fprintf(m, "#\n# Placement: %d nodes by METIS (k-way, imbalance %g), %ld of %zu links\n"
-		   "# cross between nodes (the edge cut).  The underlay addresses are\n"
+	fprintf(m, "#\n# Placement: %d nodes by METIS (recursive bisection, imbalance %g), %ld of\n# %zu links"
+		   " cross between nodes (the edge cut).  The underlay addresses are\n"
 		   "# placeholders, %s and up (--underlay): put the machines' own.\n\n",
 		im->o.nodes, PARTITION_UB, im->cut, im->n_links, inet_ntoa(im->o.underlay));
 	for (int k = 0; k < im->o.nodes; k++) {

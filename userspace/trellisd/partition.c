@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Placement with METIS's multilevel k-way partitioning: the graph goes in
+ * Placement with METIS's multilevel recursive bisection: the graph goes in
  * compressed sparse rows, parallel edges merged into one weighted edge, so
- * that cutting a double link costs two.
+ * that cutting a double link costs two.  Recursive bisection, not k-way:
+ * on small graphs k-way leaves parts empty (a triangle on 2 nodes: 0 + 3),
+ * and on the tests' graphs it balanced worse for the same cut (750
+ * routers on 2 nodes: 366 + 384 against 375 + 375, cut 6 both).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -95,8 +98,8 @@ static int run_metis(struct csr *c, size_t n, int nparts, idx_t *mpart)
 	METIS_SetDefaultOptions(options);
 	options[METIS_OPTION_SEED] = 1;
 	options[METIS_OPTION_NUMBERING] = 0;
-	r = METIS_PartGraphKway(&nv, &ncon, c->xadj, c->adjncy, NULL, NULL, c->adjwgt, &np,
-				NULL, ubvec, options, &objval, mpart);
+	r = METIS_PartGraphRecursive(&nv, &ncon, c->xadj, c->adjncy, NULL, NULL, c->adjwgt, &np,
+				     NULL, ubvec, options, &objval, mpart);
 	if (r != METIS_OK) {
 		fprintf(stderr, "trellisd: import: METIS failed (%s)\n",
 			r == METIS_ERROR_MEMORY ? "out of memory" :
