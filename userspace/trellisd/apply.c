@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "daemon.h"
 #include "deploy.h"
 #include "names.h"
@@ -89,6 +90,10 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (dep_admit(&d, &rp))
 		goto out;
+	if (cgroup_create(t.slice, d.err, sizeof(d.err))) {
+		errorf("apply %s: %s; nothing changed", t.slice, d.err);
+		goto out;
+	}
 	state_mark_complete(t.slice, false);
 	if (dep_apply(&d, &old)) {
 		errorf("apply %s: %s", t.slice, d.err);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "daemon.h"
 #include "deploy.h"
 #include "host.h"
@@ -131,7 +132,7 @@ static pid_t holder_of(const char *slice, const char *host)
 
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = src_fopen(path);	/* as the slice's owner */
+	FILE *f = fopen(path, "re");
 	char *buf = NULL;
 	size_t size = 0;
 
@@ -860,8 +861,8 @@ int daemon_up(struct dep *d)
 {
 	const struct topo *t = d->t;
 	char buf[512];
+	int p[2], status, cg;
 	bool *local;
-	int p[2], status;
 	pid_t pid;
 	ssize_t n;
 
@@ -872,22 +873,36 @@ int daemon_up(struct dep *d)
 		abort();
 	for (size_t i = 0; i < t->n_hosts; i++)
 		local[i] = dep_local(d, (int)i);
-	if (pipe2(p, O_CLOEXEC)) {
+	cg = cgroup_open(t->slice, NULL);
+	if (cg < 0 || pipe2(p, O_CLOEXEC)) {
+		int err = cg < 0 ? -cg : errno;
+
+		if (cg >= 0)
+			close(cg);
 		free(local);
-		return dep_fail(d, "cannot start the daemon supervisor: pipe: %s", strerror(errno));
+		return dep_fail(d, "cannot start the daemon supervisor: %s", strerror(err));
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
+		close(cg);
 		free(local);
 		return dep_fail(d, "cannot start the daemon supervisor: fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
 		/* Detach twice: the supervisor is reparented to init and
-		 * outlives trellisd. */
+		 * outlives trellisd; in the slice's cgroup from the start. */
 		close(p[0]);
+		if (cgroup_enter(cg)) {
+			static const char msg[] = "the daemon supervisor cannot join the slice's cgroup";
+
+			if (write(p[1], msg, sizeof(msg) - 1) < 0) {
+				/* we exit anyway */
+			}
+			_exit(1);
+		}
 		setsid();
 		pid = fork();
 		if (pid == 0)
@@ -895,6 +910,7 @@ int daemon_up(struct dep *d)
 		_exit(pid < 0 ? 1 : 0);
 	}
 	close(p[1]);
+	close(cg);
 	free(local);
 	waitpid(pid, &status, 0);
 	n = read(p[0], buf, sizeof(buf) - 1);

@@ -18,8 +18,8 @@
  *   /run/trellis/SLICE/daemons/HOST/NAME.log    a daemon's stdout and stderr
  *
  * `down' stops the supervisor first (SIGTERM: it terminates its daemons,
- * waits, kills what is left), then the deploy code kills every process
- * left in the hosts' namespaces.
+ * waits, kills what is left), then the deploy code ends every process left
+ * in the slice's cgroup (cgroup.h).
  */
 #ifndef TRELLIS_DAEMON_H
 #define TRELLIS_DAEMON_H

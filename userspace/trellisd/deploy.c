@@ -19,6 +19,7 @@
 
 #include <linux/shortbridge.h>
 
+#include "cgroup.h"
 #include "deploy.h"
 #include "egre.h"
 #include "rtnl.h"
@@ -311,7 +312,7 @@ static int start_hosts(struct dep *d, const bool *mask, bool want_switch)
 		const char *name = sw ? SWITCH_HOST : t->hosts[i].name;
 		struct jentry e = { .kind = "host" };
 		char dir[PATH_MAX];
-		int err;
+		int err, cg;
 
 		ready[i] = -1;
 		if (sw ? !want_switch : !mask[i])
@@ -334,7 +335,11 @@ static int start_hosts(struct dep *d, const bool *mask, bool want_switch)
 			if (install_files(d, &t->hosts[i], dir))
 				goto fail;
 		}
-		pids[i] = host_fork(name, sw ? "switch" : t->hosts[i].hostname, dir, !sw, &ready[i]);
+		cg = cgroup_open(t->slice, name);
+		pids[i] = cg < 0 ? cg : host_fork(name, sw ? "switch" : t->hosts[i].hostname, dir,
+						  !sw, cg, &ready[i]);
+		if (cg >= 0)
+			close(cg);
 		if (pids[i] < 0) {
 			dep_fail(d, "cannot start host %s: %s", name, strerror(-pids[i]));
 			goto fail;
@@ -882,9 +887,10 @@ int dep_undo(const char *slice, struct journal *j, bool verbose)
 		for (size_t i = 0; i < j->n; i++)
 			if (!strcmp(j->e[i].kind, "host"))
 				hosts[nh++] = &j->e[i];
-		n = host_kill_all(hosts, nh);
+		n = cgroup_kill(slice, NULL);	/* every process of the slice */
 		if (n < 0) {
-			errorf("%s: some processes of its hosts survive SIGKILL", slice);
+			errorf("%s: cannot end the processes in %s: %s", slice, cgroup_dir(slice),
+			       strerror(-n));
 			ret = -1;
 		} else if (verbose) {
 			printf("%s: stopped %zu host%s (%d process%s)\n", slice, nh, nh == 1 ? "" : "s",
@@ -1109,7 +1115,11 @@ int dep_apply(struct dep *d, struct topo *old)
 			continue;
 		if (step(d, "stopping a host"))
 			goto out;
-		host_kill(e);
+		if (cgroup_kill(t->slice, old->hosts[o].name) < 0) {
+			dep_fail(d, "cannot stop host %s: processes of its cgroup survive",
+				 old->hosts[o].name);
+			goto out;
+		}
 		journal_drop(&d->j, "host", old->hosts[o].name);
 		rm_rf(hostdir(t->slice, old->hosts[o].name, dir, sizeof(dir)));
 		changes++;

@@ -64,6 +64,7 @@ int cmd_down(int argc, char **argv)
 	slice = down_target(argv[1], name, sizeof(name), &ret);
 	if (!slice)
 		return ret;
+	ret = 0;
 	if (state_lock("down"))
 		return 1;
 	if (!slice_exists(slice)) {

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "host.h"
 
 static void child_fail(int fd, const char *what)
@@ -35,13 +36,16 @@ static void on_sigchld(int sig)
 }
 
 static __attribute__((noreturn)) void holder_main(const char *name, const char *hostname,
-						  const char *hostdir, bool overlay, int fd)
+						  const char *hostdir, bool overlay, int cgfd, int fd)
 {
 	char comm[16], opts[3 * 4096];
 	struct sigaction sa = { .sa_handler = on_sigchld };
 	sigset_t block, empty;
 	int null;
 
+	/* First of all, so that nothing the host does is outside it. */
+	if (cgroup_enter(cgfd))
+		child_fail(fd, "joining the slice's cgroup");
 	setsid();
 	if (unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS))
 		child_fail(fd, "unshare");
@@ -94,7 +98,7 @@ static __attribute__((noreturn)) void holder_main(const char *name, const char *
 }
 
 pid_t host_fork(const char *name, const char *hostname, const char *hostdir,
-		bool overlay, int *ready_fd)
+		bool overlay, int cgfd, int *ready_fd)
 {
 	int p[2];
 	pid_t pid;
@@ -112,7 +116,7 @@ pid_t host_fork(const char *name, const char *hostname, const char *hostdir,
 	}
 	if (pid == 0) {
 		close(p[0]);
-		holder_main(name, hostname, hostdir, overlay, p[1]);
+		holder_main(name, hostname, hostdir, overlay, cgfd, p[1]);
 	}
 	close(p[1]);
 	*ready_fd = p[0];
@@ -227,67 +231,16 @@ bool host_alive(const struct jentry *e)
 	return e->pid > 0 && proc_start(e->pid) == e->start;
 }
 
-/* Kills the processes in the entry's namespaces; returns how many. */
-static int kill_round(const struct jentry *e, unsigned long netino, unsigned long mntino)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		pid_t pid = (pid_t)atoi(de->d_name);
-
-		if (pid <= 0 || pid == getpid())
-			continue;
-		if ((netino && ns_inode(pid, "net") == netino) ||
-		    (mntino && ns_inode(pid, "mnt") == mntino) ||
-		    (pid == e->pid && proc_start(pid) == e->start)) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, WNOHANG);	/* our own child, during up */
-			n++;
-		}
-	}
-	closedir(d);
-	return n;
-}
-
-int host_kill(const struct jentry *e)
-{
-	unsigned long netino = e->netino, mntino = e->mntino;
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	int total = 0, n;
-
-	/* A journal line written before the holder was ready has no inodes. */
-	if (host_alive(e)) {
-		if (!netino)
-			netino = ns_inode(e->pid, "net");
-		if (!mntino)
-			mntino = ns_inode(e->pid, "mnt");
-	}
-	/* Never our own namespaces (a holder that died before unsharing). */
-	if (netino == ns_inode(getpid(), "net"))
-		netino = 0;
-	if (mntino == ns_inode(getpid(), "mnt"))
-		mntino = 0;
-	for (int i = 0; i < 1000; i++) {
-		n = kill_round(e, netino, mntino);
-		if (!n)
-			return total;
-		total += i == 0 ? n : 0;
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
 int host_enter(pid_t pid)
 {
 	static const struct { const char *name; int type; } ns[] = {
 		{ "net", CLONE_NEWNET }, { "uts", CLONE_NEWUTS }, { "mnt", CLONE_NEWNS },
 	};
-	int fds[3];
+	int fds[3], err;
 
+	err = cgroup_join_holder(pid);
+	if (err)
+		return err;
 	/* Open all first: after entering the mount namespace /proc may differ. */
 	for (int i = 0; i < 3; i++) {
 		char path[64];
@@ -353,71 +306,4 @@ int in_netns(int netfd, int rootfd, int (*fn)(void *), void *arg)
 	if (setns(rootfd, CLONE_NEWNET))
 		abort();
 	return ret;
-}
-
-/* The namespaces of a journal entry, for host_kill_all(). */
-struct nsid {
-	unsigned long net, mnt;
-};
-
-int host_kill_all(const struct jentry *const *e, size_t n)
-{
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	unsigned long ownnet = ns_inode(getpid(), "net"), ownmnt = ns_inode(getpid(), "mnt");
-	struct nsid *ids = calloc(n + 1, sizeof(*ids));
-	int total = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		ids[i].net = e[i]->netino;
-		ids[i].mnt = e[i]->mntino;
-		if (host_alive(e[i])) {
-			if (!ids[i].net)
-				ids[i].net = ns_inode(e[i]->pid, "net");
-			if (!ids[i].mnt)
-				ids[i].mnt = ns_inode(e[i]->pid, "mnt");
-		}
-		if (ids[i].net == ownnet)
-			ids[i].net = 0;
-		if (ids[i].mnt == ownmnt)
-			ids[i].mnt = 0;
-	}
-	/* One scan of /proc per round for every host at once: down of a
-	 * hundred hosts is not a hundred scans. */
-	for (int round = 0; round < 1000; round++) {
-		DIR *d = opendir("/proc");
-		struct dirent *de;
-		int killed = 0;
-
-		if (!d)
-			break;
-		while ((de = readdir(d))) {
-			pid_t pid = (pid_t)atoi(de->d_name);
-			unsigned long net, mnt;
-			bool hit = false;
-
-			if (pid <= 0 || pid == getpid())
-				continue;
-			net = ns_inode(pid, "net");
-			mnt = ns_inode(pid, "mnt");
-			for (size_t i = 0; i < n && !hit; i++)
-				hit = (ids[i].net && net == ids[i].net) ||
-				      (ids[i].mnt && mnt == ids[i].mnt) ||
-				      (pid == e[i]->pid && proc_start(pid) == e[i]->start);
-			if (hit) {
-				kill(pid, SIGKILL);
-				waitpid(pid, NULL, WNOHANG);
-				killed++;
-			}
-		}
-		closedir(d);
-		if (!killed) {
-			free(ids);
-			return total;
-		}
-		if (!round)
-			total = killed;
-		nanosleep(&ts, NULL);
-	}
-	free(ids);
-	return -1;
 }

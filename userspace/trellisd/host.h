@@ -9,7 +9,8 @@
  * /run, and then sleeps, reaping orphans.  The namespaces live as long as
  * the holder or any process inside them; /proc/PID/ns/ reaches them.
  * The journal records its pid, start time and namespace inodes, so a later
- * trellisd finds it again and can tell a reused pid from it.
+ * trellisd finds it again and can tell a reused pid from it; its cgroup,
+ * not these, says which processes are the host's (cgroup.h).
  */
 #ifndef TRELLIS_HOST_H
 #define TRELLIS_HOST_H
@@ -31,10 +32,11 @@ struct hrt {
 };
 
 /* Forks the holder of a host named name (etc_upper: NULL for no /etc
- * overlay).  Returns its pid, and the read end of a pipe on which it
- * reports "" when ready or an error message. */
+ * overlay), which joins the cgroup cgfd (cgroup_open()) before anything
+ * else.  Returns its pid, and the read end of a pipe on which it reports ""
+ * when ready or an error message. */
 pid_t host_fork(const char *name, const char *hostname, const char *hostdir,
-		bool overlay, int *ready_fd);
+		bool overlay, int cgfd, int *ready_fd);
 /* Waits for the holder's report; 0 or -1 with the message in err. */
 int host_wait(int ready_fd, char *err, size_t len);
 /* Fills r for the running holder pid: namespace fds and inodes, a netlink
@@ -46,15 +48,10 @@ void host_detach(struct hrt *r);
 unsigned long long proc_start(pid_t pid);
 /* Is the journal entry's holder still the process it names? */
 bool host_alive(const struct jentry *e);
-/* Kills every process in the entry's namespaces (the holder included) and
- * waits until they are gone. Returns how many were killed, or -1 if some
- * survived. */
-int host_kill(const struct jentry *e);
-/* The same for n entries at once. */
-int host_kill_all(const struct jentry *const *e, size_t n);
 
-/* setns() into the holder's net, uts and mount namespaces (for exec and
- * run). */
+/* Joins the holder's cgroup, then setns() into its net, uts and mount
+ * namespaces (for exec and run).  A host's processes are ended through its
+ * cgroup (cgroup.h). */
 int host_enter(pid_t pid);
 /* Starts cmd with /bin/sh -c inside the host, output appended to log. */
 pid_t host_run(pid_t holder, const char *cmd, const char *log);

@@ -31,6 +31,7 @@ const char *run_dir(void)
  * is held do not inherit it, and it goes when trellisd exits or dies.
  */
 static int lock_fd = -1;
+static pid_t lock_pid;
 
 static int lock_wait_s(void)
 {
@@ -77,21 +78,26 @@ again:
 			goto fail;
 		}
 		if (!waited && !fcntl(lock_fd, F_GETLK, &who) && who.l_type != F_UNLCK) {
-			fprintf(stderr, "trellisd: %s: waiting for trellisd (pid %d) to finish\n",
+			fprintf(stderr, "trellisd: %s: waiting for the lock, held by pid %d\n",
 				verb, (int)who.l_pid);
 			waited = 1;
 		}
 		nanosleep(&ts, NULL);
 	}
 	if (lock_gone(lock_fd, path)) {
-		/* state_tidy() of the run before us removed it. */
+		/* state_tidy() of the run before us removed it (and maybe
+		 * the run directory). */
 		close(lock_fd);
+		mkdir_p(run_dir(), 0755);
 		lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (lock_fd >= 0)
 			goto again;
 		errorf("%s: cannot open %s: %m", verb, path);
 		return -1;
 	}
+	if (lock_pid != getpid())
+		atexit(state_tidy);	/* a refused command leaves no lock file */
+	lock_pid = getpid();
 	return 0;
 fail:
 	close(lock_fd);
@@ -105,8 +111,8 @@ void state_tidy(void)
 	char **slices;
 	bool none;
 
-	if (lock_fd < 0)
-		return;
+	if (lock_fd < 0 || getpid() != lock_pid)
+		return;	/* not ours: a child forked while it was held */
 	slices = state_slices();
 	none = !slices[0];
 	for (char **s = slices; *s; s++)
@@ -273,8 +279,7 @@ int copy_file(const char *from, const char *to)
 	struct stat st;
 	ssize_t n;
 
-	/* As the daemon's client (request.c; absent from unit tests). */
-	in = src_open ? src_open(from, O_RDONLY | O_CLOEXEC) : open(from, O_RDONLY | O_CLOEXEC);
+	in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return -errno;
 	if (fstat(in, &st)) {

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "daemon.h"
 #include "deploy.h"
 #include "names.h"
@@ -39,6 +40,31 @@ static int up_shape(struct dep *d, const struct rplan *rp)
 {
 	if (!rp->n || !shape_apply(rp, d->err, sizeof(d->err)))
 		return 0;
+	return -1;
+}
+
+/* The slice's cgroup, before anything is built.  One left by a run that
+ * died before it wrote any state holds nothing else: end what it holds. */
+static int up_cgroup(struct dep *d)
+{
+	const char *slice = d->t->slice;
+	int n;
+
+	if (cgroup_check(d->err, sizeof(d->err)))
+		goto fail;
+	n = cgroup_count(slice, NULL);
+	if (n > 0) {
+		warnf("up %s: ending %d process%s left in %s", slice, n, n == 1 ? "" : "es",
+		      cgroup_dir(slice));
+		if (cgroup_kill(slice, NULL) < 0) {
+			snprintf(d->err, sizeof(d->err), "cannot empty %s", cgroup_dir(slice));
+			goto fail;
+		}
+	}
+	if (!cgroup_create(slice, d->err, sizeof(d->err)))
+		return 0;
+fail:
+	errorf("up %s: %s; nothing changed", slice, d->err);
 	return -1;
 }
 
@@ -81,13 +107,14 @@ int cmd_up(int argc, char **argv)
 		errorf("up %s: %s", t.slice, d.err);
 		goto out_dep;
 	}
-	if (dep_admit(&d, &rp))
+	if (dep_admit(&d, &rp) || up_cgroup(&d))
 		goto out_dep;
 	{
 		int err = state_create(&t, file);
 
 		if (err) {
 			errorf("up %s: cannot create %s: %s", t.slice, slice_dir(t.slice), strerror(-err));
+			cgroup_kill(t.slice, NULL);
 			goto out_dep;
 		}
 	}

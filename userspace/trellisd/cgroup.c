@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A slice's processes in its cgroup v2 (cgroup.h). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "cgroup.h"
+
+#define CG_MOUNT	"/sys/fs/cgroup"
+#define CG_TOP		CG_MOUNT "/trellis"
+#define CG_KILL_WAIT_MS	30000
+
+static const char *const controllers[] = { "memory", "pids", "cpu", NULL };
+
+const char *cgroup_dir(const char *slice)
+{
+	static char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), CG_TOP "/%s", slice);
+	return buf;
+}
+
+static void leaf_path(const char *slice, const char *host, char *buf, size_t len)
+{
+	if (host)
+		snprintf(buf, len, CG_TOP "/%s/host-%s", slice, host);
+	else
+		snprintf(buf, len, CG_TOP "/%s/supervisor", slice);
+}
+
+/* Writes s to dir/file; 0 or -errno. */
+static int cg_write(const char *dir, const char *file, const char *s)
+{
+	char path[PATH_MAX + 32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	if (n < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
+/* The first line of dir/file in buf; 0 or -errno. */
+static int cg_read(const char *dir, const char *file, char *buf, size_t len)
+{
+	char path[PATH_MAX + 32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Is word one of the space-separated words of list? */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *c = list; (c = strstr(c, word)); c += n)
+		if ((c == list || c[-1] == ' ') && (c[n] == ' ' || c[n] == '\n' || !c[n]))
+			return true;
+	return false;
+}
+
+int cgroup_check(char *err, size_t len)
+{
+	struct statfs sf;
+
+	if (statfs(CG_MOUNT, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC) {
+		snprintf(err, len, "cgroup v2 is not mounted at " CG_MOUNT
+			 " (a slice's processes are kept in a cgroup: mount -t cgroup2 none " CG_MOUNT ")");
+		return -1;
+	}
+	if (access(CG_MOUNT "/cgroup.procs", W_OK)) {
+		snprintf(err, len, "cannot write to " CG_MOUNT "/cgroup.procs: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Enables our controllers in dir's children. */
+static int enable_controllers(const char *dir, char *err, size_t len)
+{
+	char have[512], on[512];
+	int e;
+
+	if ((e = cg_read(dir, "cgroup.controllers", have, sizeof(have))) ||
+	    (e = cg_read(dir, "cgroup.subtree_control", on, sizeof(on)))) {
+		snprintf(err, len, "cannot read the controllers of %s: %s", dir, strerror(-e));
+		return -1;
+	}
+	for (int i = 0; controllers[i]; i++) {
+		char plus[32];
+
+		if (has_word(on, controllers[i]))
+			continue;
+		if (!has_word(have, controllers[i])) {
+			snprintf(err, len, "the %s controller is not available in %s", controllers[i], dir);
+			return -1;
+		}
+		snprintf(plus, sizeof(plus), "+%s", controllers[i]);
+		e = cg_write(dir, "cgroup.subtree_control", plus);
+		if (e) {
+			snprintf(err, len, "cannot enable the %s controller in %s/cgroup.subtree_control: %s",
+				 controllers[i], dir, strerror(-e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cgroup_create(const char *slice, char *err, size_t len)
+{
+	if (cgroup_check(err, len) || enable_controllers(CG_MOUNT, err, len))
+		return -1;
+	if (mkdir(CG_TOP, 0755) && errno != EEXIST) {
+		snprintf(err, len, "cannot create " CG_TOP ": %s", strerror(errno));
+		return -1;
+	}
+	if (enable_controllers(CG_TOP, err, len))
+		return -1;
+	if (mkdir(cgroup_dir(slice), 0755) && errno != EEXIST) {
+		snprintf(err, len, "cannot create %s: %s", cgroup_dir(slice), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int cgroup_set_limits(const char *slice, const struct slice_limits *l)
+{
+	char mem[32] = "max", pids[32] = "max", cpu[32] = "100";
+	const char *dir = cgroup_dir(slice);
+	int err;
+
+	if (l->memory_bytes < 0 || l->pids < 0 || l->cpu_weight < 0 || l->cpu_weight > 10000)
+		return -EINVAL;
+	if (l->memory_bytes)
+		snprintf(mem, sizeof(mem), "%lld", l->memory_bytes);
+	if (l->pids)
+		snprintf(pids, sizeof(pids), "%ld", l->pids);
+	if (l->cpu_weight)
+		snprintf(cpu, sizeof(cpu), "%ld", l->cpu_weight);
+	err = cg_write(dir, "memory.max", mem);
+	if (!err)
+		err = cg_write(dir, "pids.max", pids);
+	if (!err)
+		err = cg_write(dir, "cpu.weight", cpu);
+	return err;
+}
+
+int cgroup_open(const char *slice, const char *host)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	leaf_path(slice, host, path, sizeof(path));
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int cgroup_enter(int cgfd)
+{
+	int fd = openat(cgfd, "cgroup.procs", O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "0", 1) != 1)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int cgroup_join_holder(pid_t holder)
+{
+	char path[64], line[PATH_MAX], dir[PATH_MAX + 16];
+	const char *rel = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)holder);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (!rel && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3))
+			rel = line + 3;
+	fclose(f);
+	if (!rel)
+		return -ENOENT;
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(dir, sizeof(dir), CG_MOUNT "%s", rel);
+	/* Only ever a host's leaf of a slice: trellis/SLICE/host-NAME. */
+	if (strncmp(dir, CG_TOP "/", sizeof(CG_TOP)) || strstr(dir, "/..") ||
+	    !strstr(dir + sizeof(CG_TOP), "/host-"))
+		return -ENOENT;
+	return cg_write(dir, "cgroup.procs", "0");
+}
+
+/* Processes in dir and below. */
+static int count_in(const char *dir)
+{
+	char path[PATH_MAX + 256], line[32];
+	struct dirent *de;
+	int n = 0;
+	FILE *f;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			n++;
+		fclose(f);
+	}
+	d = opendir(dir);
+	if (!d)
+		return n;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n += count_in(path);
+	}
+	closedir(d);
+	return n;
+}
+
+int cgroup_count(const char *slice, const char *host)
+{
+	char path[PATH_MAX];
+
+	if (host)
+		leaf_path(slice, host, path, sizeof(path));
+	else
+		snprintf(path, sizeof(path), "%s", cgroup_dir(slice));
+	return count_in(path);
+}
+
+/* Waits until dir's cgroup.events says "populated 0", reaping our own
+ * children killed meanwhile (the holders, during up).  0 or -errno. */
+static int wait_empty(const char *dir)
+{
+	char path[PATH_MAX + 32], buf[256];
+	int fd, waited = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLPRI };
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (n < 0)
+			break;
+		buf[n] = '\0';
+		if (strstr(buf, "populated 0")) {
+			close(fd);
+			return 0;
+		}
+		if (waited >= CG_KILL_WAIT_MS)
+			break;
+		/* cgroup.events signals POLLPRI when it changes; the timeout
+		 * only bounds the wait. */
+		poll(&p, 1, 100);
+		waited += 100;
+	}
+	close(fd);
+	return -EBUSY;
+}
+
+/* rmdir dir and the cgroups below it. */
+static int remove_tree(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d) {
+		while ((de = readdir(d))) {
+			char sub[PATH_MAX + 256];
+
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+			remove_tree(sub);
+		}
+		closedir(d);
+	}
+	return rmdir(dir) && errno != ENOENT ? -errno : 0;
+}
+
+int cgroup_kill(const char *slice, const char *host)
+{
+	char path[PATH_MAX];
+	int n, err;
+
+	if (host)
+		leaf_path(slice, host, path, sizeof(path));
+	else
+		snprintf(path, sizeof(path), "%s", cgroup_dir(slice));
+	if (access(path, F_OK))
+		return errno == ENOENT ? 0 : -errno;
+	n = count_in(path);
+	err = cg_write(path, "cgroup.kill", "1");
+	if (!err)
+		err = wait_empty(path);
+	if (!err)
+		err = remove_tree(path);
+	if (!err && !host)
+		rmdir(CG_TOP);	/* only if no slice is left */
+	return err ? err : n;
+}
