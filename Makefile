@@ -10,7 +10,8 @@
 #                   with our modules built against it in build/debug-modules
 #   make demo       bring up the demo topology and carry traffic over it
 #   make bench      forwarding-rate benchmarks (scripts/bench)
-#   make install    install the modules (with depmod) and trellisd
+#   make install    install the modules (with depmod), trellisd and its
+#                   systemd units (trellisd.socket, trellisd.service)
 #
 # The modules are built against KDIR: the running kernel's build directory
 # if it has one, otherwise the newest one installed (on machines that cannot
@@ -79,6 +80,11 @@ install: all
 	install -d $(DESTDIR)/etc/modules-load.d
 	printf '%s\n' egre shortbridge > $(DESTDIR)/etc/modules-load.d/trellis.conf
 	$(MAKE) -C userspace/trellisd install PREFIX=$(PREFIX)
+	install -D -m 0644 dist/trellisd.socket $(DESTDIR)/etc/systemd/system/trellisd.socket
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' dist/trellisd.service > $(DESTDIR)/etc/systemd/system/trellisd.service
+	install -D -m 0644 dist/trellis.sysusers $(DESTDIR)/usr/lib/sysusers.d/trellis.conf
+	[ -n "$(DESTDIR)" ] || getent group trellis >/dev/null || groupadd --system trellis
+	[ -n "$(DESTDIR)" ] || ! command -v systemctl >/dev/null || systemctl daemon-reload || true
 
 clean:
 	for m in $(MODULES); do $(MAKE) -C $(KDIR) M=$(CURDIR)/$$m clean; done
