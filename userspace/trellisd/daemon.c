@@ -152,6 +152,15 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/* A `routing' line's generated text (routing_gen.c), else the file. */
+static char *conf_text(const struct routing *r, size_t *len)
+{
+	if (!r->text)
+		return slurp(r->config, len);
+	*len = strlen(r->text);
+	return strdup(r->text);
+}
+
 static int put_file(const char *path, const char *data, size_t len, mode_t mode,
 		    uid_t uid, gid_t gid)
 {
@@ -243,7 +252,7 @@ static int prep_host(struct sup *s, int hi, char *err, size_t len)
 		}
 		pp.frr_uid = pw->pw_uid;
 		pp.frr_gid = gr->gr_gid;
-		pp.frr_conf = slurp(h->frr.config, &pp.frr_len);
+		pp.frr_conf = conf_text(&h->frr, &pp.frr_len);
 		if (!pp.frr_conf) {
 			snprintf(err, len, "host %s: cannot read %s: %s", h->name, h->frr.config,
 				 strerror(errno));
@@ -257,7 +266,7 @@ static int prep_host(struct sup *s, int hi, char *err, size_t len)
 		snprintf(pp.daemons + used, sizeof(pp.daemons) - used, "vtysh_enable=yes\n");
 	}
 	if (h->bird.set) {
-		pp.bird_conf = slurp(h->bird.config, &pp.bird_len);
+		pp.bird_conf = conf_text(&h->bird, &pp.bird_len);
 		if (!pp.bird_conf) {
 			snprintf(err, len, "host %s: cannot read %s: %s", h->name, h->bird.config,
 				 strerror(errno));

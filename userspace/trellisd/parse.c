@@ -30,7 +30,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addressing.h"
 #include "names.h"
+#include "routing_gen.h"
 #include "topo.h"
 
 #define MAX_TOKENS 128
@@ -70,9 +72,9 @@ struct parser {
 };
 
 static const char *const statements[] = { "node", "slice", "host", "link", "lan", "reserve",
-	NULL };
+	"addressing", "routing", "expect", NULL };
 static const char *const host_subs[] = { "sysctl", "loopback", "route", "run", "file", "frr",
-	"bird", NULL };
+	"bird", "routing", NULL };
 static const char *const link_subs[] = { "addr", "discipline", "reserve", NULL };
 static const char *const host_opts[] = { "node", "hostname", NULL };
 static const char *const link_opts[] = { "mtu", "key", NULL };
@@ -1516,6 +1518,276 @@ static void st_reserve(struct parser *p)
 	reserve_options(p, &p->t->resv);
 }
 
+/* --- addressing, routing and expect (addressing.c, routing_gen.c) ------ */
+
+const char *const topo_rprotos[] = { "ospf", "ospf6", "isis", "bgp", NULL };
+static const char *const addressing_opts[] = { "pool4", "pool6", "loopback4", "loopback6",
+	NULL };
+static const char *const autoroute_opts[] = { "daemon", "hello", "dead", "area", "as", NULL };
+
+/* Two prefixes of one family share an address. */
+static bool overlap(const struct prefix *a, const struct prefix *b)
+{
+	int n = a->len < b->len ? a->len : b->len;
+
+	if (!a->family || a->family != b->family)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (bit(a, i) != bit(b, i))
+			return false;
+	return true;
+}
+
+/* `pool4 PREFIX' (or `none') at token i into *dst. */
+static bool addressing_pool(struct parser *p, int i, struct prefix *dst)
+{
+	const char *o = p->tok[i].s, *v = p->tok[i + 1].s, *why;
+	int family = o[strlen(o) - 1] == '4' ? AF_INET : AF_INET6, r;
+	struct prefix pf;
+
+	if (!strcmp(v, "none")) {
+		memset(dst, 0, sizeof(*dst));
+		return true;
+	}
+	if ((r = prefix_parse(v, &pf, true))) {
+		bad_prefix(p, i + 1, r);
+		return false;
+	}
+	if (pf.family != family || pf.len < 1 || pf.len >= addr_bytes(&pf) * 8) {
+		err(p, i + 1, "`%s' takes an IPv%c prefix of length 1 to %d, or `none'", o,
+		    family == AF_INET ? '4' : '6', family == AF_INET ? 31 : 127);
+		return false;
+	}
+	if (!is_network(&pf)) {
+		err(p, i + 1, "`%s' has host bits set (a pool is a network prefix)", v);
+		return false;
+	}
+	if ((why = unusable(&pf))) {
+		err(p, i + 1, "`%s' starts at %s", v, why);
+		return false;
+	}
+	*dst = pf;
+	return true;
+}
+
+/* `addressing auto [pool4 P] [pool6 P] [loopback4 P] [loopback6 P]'. */
+static void st_addressing(struct parser *p)
+{
+	struct addressing *a = &p->t->addressing, na = { 0 };
+	uint32_t seen = 0;
+
+	if (a->set) {
+		err(p, 0, "a second `addressing' statement (the first is at line %d)", a->loc.line);
+		return;
+	}
+	if (p->ntok < 2 || strcmp(p->tok[1].s, "auto")) {
+		err(p, 1, "expected `auto' after `addressing'");
+		return;
+	}
+	addressing_defaults(&na);
+	na.loc = tloc(p, 0);
+	for (int i = 2; i < p->ntok; i += 2) {
+		const char *o = p->tok[i].s;
+
+		if (!in_list(o, addressing_opts)) {
+			err(p, i, "unknown addressing option `%s'%s", o, hint(o, addressing_opts));
+			return;
+		}
+		if (!opt_once(p, i, addressing_opts, &seen) || !arg(p, i, "a prefix or `none'") ||
+		    !addressing_pool(p, i, !strcmp(o, "pool4") ? &na.pool4 : !strcmp(o, "pool6") ?
+				     &na.pool6 : !strcmp(o, "loopback4") ? &na.lo4 : &na.lo6))
+			return;
+	}
+	if (overlap(&na.pool4, &na.lo4) || overlap(&na.pool6, &na.lo6)) {
+		err(p, 0, "the link pool and the loopback pool of one family overlap");
+		return;
+	}
+	*a = na;
+}
+
+/* One option of a `routing' line at token i, value v. */
+static bool autoroute_option(struct parser *p, int i, const char *v, int proto,
+			     struct autoroute *r)
+{
+	const char *o = p->tok[i].s;
+	unsigned long n;
+
+	if (!strcmp(o, "daemon")) {
+		if (strcmp(v, "frr") && strcmp(v, "bird")) {
+			err(p, i + 1, "unknown daemon `%s' (expected frr or bird)", v);
+			return false;
+		}
+		r->daemon = v[0] == 'f' ? RD_FRR : RD_BIRD;
+		if (r->daemon == RD_BIRD && proto == RP_ISIS) {
+			err(p, i + 1, "BIRD has no IS-IS (use `daemon frr')");
+			return false;
+		}
+		return true;
+	}
+	if ((!strcmp(o, "area") && proto != RP_OSPF && proto != RP_OSPF6) ||
+	    (!strcmp(o, "as") && proto != RP_BGP)) {
+		err(p, i, "option `%s' is not one of `routing %s'", o, topo_rprotos[proto]);
+		return false;
+	}
+	if (!parse_uint(v, !strcmp(o, "hello") || !strcmp(o, "dead") ? 65535 : 4294967295UL, &n) ||
+	    (n == 0 && strcmp(o, "area"))) {
+		err(p, i + 1, "bad %s `%s' (expected %s)", o, v,
+		    !strcmp(o, "area") ? "an area number" : !strcmp(o, "as") ?
+		    "an AS number, 1 to 4294967295" : "a whole number of seconds, 1 to 65535");
+		return false;
+	}
+	*(!strcmp(o, "hello") ? &r->hello : !strcmp(o, "dead") ? &r->dead :
+	  !strcmp(o, "area") ? &r->area : &r->as) = (uint32_t)n;
+	return true;
+}
+
+/* `routing PROTOCOL [OPTION VALUE]...' into set (the slice's or a host's);
+ * `routing none' on a host. */
+static void autoroute_line(struct parser *p, struct autoroute *set, struct host *h)
+{
+	struct autoroute nr = { .set = true, .loc = tloc(p, 0) };
+	uint32_t seen = 0;
+	int proto;
+
+	if (p->ntok < 2) {
+		err(p, 1, "expected a protocol after `routing' (ospf, ospf6, isis or bgp%s)",
+		    h ? ", or none" : "");
+		return;
+	}
+	if (h && !strcmp(p->tok[1].s, "none") && p->ntok == 2) {
+		h->routing_none = true;
+		h->routing_none_loc = tloc(p, 1);
+		return;
+	}
+	for (proto = 0; topo_rprotos[proto]; proto++)
+		if (!strcmp(p->tok[1].s, topo_rprotos[proto]))
+			break;
+	if (!topo_rprotos[proto]) {
+		err(p, 1, "unknown routing protocol `%s'%s", p->tok[1].s, hint(p->tok[1].s, topo_rprotos));
+		return;
+	}
+	if (set[proto].set) {
+		err(p, 1, "a second `routing %s' (the first is at line %d)", topo_rprotos[proto],
+		    set[proto].loc.line);
+		return;
+	}
+	for (int i = 2; i < p->ntok; i += 2) {
+		const char *o = p->tok[i].s, *v;
+
+		if (!in_list(o, autoroute_opts)) {
+			err(p, i, "unknown routing option `%s'%s", o, hint(o, autoroute_opts));
+			return;
+		}
+		if (!opt_once(p, i, autoroute_opts, &seen) || !(v = arg(p, i, "a value")) ||
+		    !autoroute_option(p, i, v, proto, &nr))
+			return;
+	}
+	if (nr.hello && nr.dead && nr.dead <= nr.hello) {
+		err(p, 0, "dead (%u s) must be longer than hello (%u s)", nr.dead, nr.hello);
+		return;
+	}
+	set[proto] = nr;
+}
+
+/* `expect HOST reaches ADDRESS|HOST', `expect HOST route PREFIX|HOST via HOST'. */
+static void st_expect(struct parser *p)
+{
+	struct expect ex = { .host = -1, .via = -1, .target = -1, .loc = tloc(p, 1) };
+	bool route = p->ntok == 6 && !strcmp(p->tok[2].s, "route") && !strcmp(p->tok[4].s, "via");
+	const char *tg;
+
+	if (!route && !(p->ntok == 4 && !strcmp(p->tok[2].s, "reaches"))) {
+		err(p, p->ntok > 1 ? 1 : 0, "expected `expect HOST reaches ADDRESS|HOST' or `expect HOST route PREFIX|HOST via HOST'");
+		return;
+	}
+	ex.kind = route ? EXPECT_ROUTE : EXPECT_REACHES;
+	snprintf(ex.hname, sizeof(ex.hname), "%s", p->tok[1].s);
+	tg = p->tok[3].s;
+	if (!prefix_parse(tg, &ex.addr, false)) {
+		if (route && !is_network(&ex.addr)) {
+			err(p, 3, "`%s' has host bits set (a route's destination is a prefix)", tg);
+			return;
+		}
+	} else if (valid_name(tg, strlen(tg))) {
+		snprintf(ex.tname, sizeof(ex.tname), "%s", tg);
+	} else {
+		err(p, 3, "`%s' is neither an address nor a host name", tg);
+		return;
+	}
+	if (route)
+		snprintf(ex.vname, sizeof(ex.vname), "%s", p->tok[5].s);
+	*PUSH(p->t->expects, p->t->n_expects) = ex;
+}
+
+/* Host name s of an expect statement: its index, or -1 after saying so. */
+static int expect_host(struct parser *p, const struct expect *ex, const char *s)
+{
+	size_t hi;
+
+	if (ht_get_str(&p->hosts, s, &hi))
+		return (int)hi;
+	errat(p, ex->loc, "unknown host `%s' in `expect'", s);
+	return -1;
+}
+
+/* A host's routing lines: none of them beside its own frr or bird config;
+ * one daemon for all its protocols. */
+static void check_host_routing(struct parser *p, const struct host *h)
+{
+	const struct topo *t = p->t;
+	enum rdaemon daemon = RD_DEFAULT;
+	int first = -1;
+
+	for (int pr = 0; pr < RP_N; pr++) {
+		const struct autoroute *r = h->autoroute[pr].set ? &h->autoroute[pr] : &t->autoroute[pr];
+
+		if (h->autoroute[pr].set && (h->frr.set || h->bird.set))
+			errat(p, h->autoroute[pr].loc, "host `%s' has its own `%s ... config': `routing %s' would not be used",
+			      h->name, h->frr.set ? "frr" : "bird", topo_rprotos[pr]);
+		if (!r->set || !r->daemon || h->routing_none)
+			continue;
+		if (daemon && r->daemon != daemon)
+			errat(p, r->loc, "host `%s' would run `routing %s' with %s and `routing %s' with %s (one daemon per host)",
+			      h->name, topo_rprotos[first], daemon == RD_FRR ? "FRR" : "BIRD",
+			      topo_rprotos[pr], r->daemon == RD_FRR ? "FRR" : "BIRD");
+		daemon = r->daemon;
+		if (first < 0)
+			first = pr;
+	}
+	if (h->routing_none && (h->frr.set || h->bird.set))
+		errat(p, h->routing_none_loc, "`routing none' beside the host's own `%s ... config'",
+		      h->frr.set ? "frr" : "bird");
+}
+
+static void check_autoconf(struct parser *p)
+{
+	struct topo *t = p->t;
+
+	for (size_t hi = 0; hi < t->n_hosts; hi++)
+		check_host_routing(p, &t->hosts[hi]);
+	for (size_t i = 0; i < t->n_expects; i++) {
+		struct expect *ex = &t->expects[i];
+
+		ex->host = expect_host(p, ex, ex->hname);
+		if (ex->tname[0])
+			ex->target = expect_host(p, ex, ex->tname);
+		if (ex->kind == EXPECT_ROUTE)
+			ex->via = expect_host(p, ex, ex->vname);
+	}
+}
+
+/* After every check passed: addresses, then each router's configuration. */
+static void autoconf(struct parser *p)
+{
+	char msg[256];
+
+	if (addressing_apply(p->t, msg, sizeof(msg))) {
+		errat(p, p->t->addressing.loc, "%s", msg);
+		return;
+	}
+	routing_generate(p->t);
+}
+
 static void host_statement(struct parser *p, const char *kw)
 {
 	struct host *h = &p->t->hosts[p->idx];
@@ -1532,6 +1804,8 @@ static void host_statement(struct parser *p, const char *kw)
 		sub_file(p, h);
 	else if (!strcmp(kw, "frr") || !strcmp(kw, "bird"))
 		sub_routing(p, h, kw[0] == 'f');
+	else if (!strcmp(kw, "routing"))
+		autoroute_line(p, h->autoroute, h);
 	else
 		err(p, 0, "unknown host statement `%s'%s", kw, hint(kw, host_subs));
 }
@@ -1588,6 +1862,12 @@ static void statement(struct parser *p, bool indented)
 		st_lan(p);
 	else if (!strcmp(kw, "reserve"))
 		st_reserve(p);
+	else if (!strcmp(kw, "addressing"))
+		st_addressing(p);
+	else if (!strcmp(kw, "routing"))
+		autoroute_line(p, p->t->autoroute, NULL);
+	else if (!strcmp(kw, "expect"))
+		st_expect(p);
 	else
 		unknown_statement(p, kw);
 }
@@ -2072,6 +2352,7 @@ static void check_topology(struct parser *p)
 	check_sysctls(p);
 	for (size_t hi = 0; hi < t->n_hosts; hi++)
 		check_host_files(p, &t->hosts[hi]);
+	check_autoconf(p);
 	ht_free(&ends);
 }
 
@@ -2147,6 +2428,8 @@ int topo_parse_buf(struct topo *t, const char *text, size_t len, const char *pat
 	p.ntok = 0;
 	if (!p.stop)
 		check_topology(&p);
+	if (!p.nerr)
+		autoconf(&p);
 	ht_free(&p.hosts);
 	ht_free(&p.nodes);
 	ht_free(&p.lans);
@@ -2207,6 +2490,8 @@ void topo_free(struct topo *t)
 			free(h->files[f].src);
 		free(h->frr.config);
 		free(h->bird.config);
+		free(h->frr.text);
+		free(h->bird.text);
 		free(h->sysctls);
 		free(h->loopbacks);
 		free(h->routes);
@@ -2221,6 +2506,7 @@ void topo_free(struct topo *t)
 	free(t->hosts);
 	free(t->links);
 	free(t->nodes);
+	free(t->expects);
 	free(t->path);
 	free(t->dir);
 	memset(t, 0, sizeof(*t));

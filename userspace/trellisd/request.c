@@ -391,9 +391,9 @@ static int check_sources(const struct req *r)
 
 		for (size_t f = 0; f < h->n_files && n < 62; f++)
 			paths[n++] = h->files[f].src;
-		if (h->frr.set)
+		if (h->frr.set && h->frr.config)	/* not generated */
 			paths[n++] = h->frr.config;
-		if (h->bird.set)
+		if (h->bird.set && h->bird.config)
 			paths[n++] = h->bird.config;
 		for (size_t k = 0; k < n; k++) {
 			int fd = src_open(paths[k], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
