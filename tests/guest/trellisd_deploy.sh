@@ -132,8 +132,12 @@ else fail "shape: RTT with 50 ms each way" "minimum ${ms:-?} ms, expected 100 to
 ms=$(rtt shape s1 203.0.113.2)
 if in_range "$ms" 0 50; then ok "shape: RTT without delay is ${ms} ms"
 else fail "shape: RTT without delay" "minimum ${ms:-?} ms, expected under 50"; fi
-check_output "shape: netem on s1:eth0" "netem" "$T" exec shape s1 -- tc qdisc show dev eth0
-check_output "shape: tbf on s1:eth1" "tbf" "$T" exec shape s1 -- tc qdisc show dev eth1
+# Disciplines are on the root sides (tx*, ty*) of the links, out of the hosts' reach.
+root_sides() { ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -E '^t[xy]' |
+	while read -r dev; do tc qdisc show dev "$dev"; done; }
+check_output "shape: netem on a root side of s1:eth0's link" "netem" root_sides
+check_output "shape: tbf on a root side of s1:eth1's link" "tbf" root_sides
+check_fails "shape: no netem inside s1" sh -c '"$1" exec shape s1 -- tc qdisc show | grep -q netem' sh "$T"
 
 "$T" exec shape s2 -- iperf3 -s -D -B 203.0.113.2 -I /run/iperf3.pid
 "$T" exec shape s2 -- iperf3 -s -D -B 198.51.100.2 -p 5202 -I /run/iperf3-eth0.pid

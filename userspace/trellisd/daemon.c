@@ -30,6 +30,7 @@
 #include "host.h"
 #include "state.h"
 #include "trellisd.h"
+#include "userns.h"
 
 #define FRR_DIR		"/usr/lib/frr"
 #define VTY_WAIT_S	180	/* first start of FRR over 9p, under emulation */
@@ -189,7 +190,7 @@ static int make_dir(const char *path, mode_t mode, uid_t uid, gid_t gid)
 struct prep {
 	char *frr_conf, *bird_conf, daemons[1024];
 	size_t frr_len, bird_len;
-	uid_t frr_uid;
+	uid_t root, frr_uid;	/* the machine's ids of the host's root and frr */
 	gid_t frr_gid;
 	char err[256];
 };
@@ -206,7 +207,7 @@ static int prep_inside(const struct host *h, const struct prep *pp, char *err, s
 		}							\
 	} while (0)
 	if (h->frr.set) {
-		TRY("/etc/frr", make_dir("/etc/frr", 0755, 0, pp->frr_gid));
+		TRY("/etc/frr", make_dir("/etc/frr", 0755, pp->root, pp->frr_gid));
 		TRY("/etc/frr/frr.conf", put_file("/etc/frr/frr.conf", pp->frr_conf, pp->frr_len,
 						   0640, pp->frr_uid, pp->frr_gid));
 		TRY("/etc/frr/daemons", put_file("/etc/frr/daemons", pp->daemons,
@@ -218,10 +219,10 @@ static int prep_inside(const struct host *h, const struct prep *pp, char *err, s
 		/* Stale sockets of a daemon that died before a restart. */
 	}
 	if (h->bird.set) {
-		TRY("/etc/bird", make_dir("/etc/bird", 0755, 0, 0));
+		TRY("/etc/bird", make_dir("/etc/bird", 0755, pp->root, pp->root));
 		TRY("/etc/bird/bird.conf", put_file("/etc/bird/bird.conf", pp->bird_conf,
-						     pp->bird_len, 0640, 0, 0));
-		TRY("/run/bird", make_dir("/run/bird", 0755, 0, 0));
+						     pp->bird_len, 0640, pp->root, pp->root));
+		TRY("/run/bird", make_dir("/run/bird", 0755, pp->root, pp->root));
 	}
 #undef TRY
 	return 0;
@@ -231,8 +232,9 @@ static int prep_inside(const struct host *h, const struct prep *pp, char *err, s
 static int prep_host(struct sup *s, int hi, char *err, size_t len)
 {
 	const struct host *h = &s->t->hosts[hi];
-	struct prep pp = { .frr_uid = 0, .frr_gid = 0 };
 	pid_t holder = holder_of(s->t->slice, h->name), pid;
+	int slot = userns_slot(s->t->slice);
+	struct prep pp = { .root = slot >= 0 ? userns_id(slot, 0) : 0 };
 	int p[2], status, ret = -1;
 	ssize_t n;
 
@@ -250,8 +252,10 @@ static int prep_host(struct sup *s, int hi, char *err, size_t len)
 				 h->name, FRR_DIR);
 			return -1;
 		}
-		pp.frr_uid = pw->pw_uid;
-		pp.frr_gid = gr->gr_gid;
+		/* frr's ids inside the host are the machine's: the same
+		 * /etc/passwd. */
+		pp.frr_uid = pp.root + pw->pw_uid;
+		pp.frr_gid = pp.root + gr->gr_gid;
 		pp.frr_conf = conf_text(&h->frr, &pp.frr_len);
 		if (!pp.frr_conf) {
 			snprintf(err, len, "host %s: cannot read %s: %s", h->name, h->frr.config,
@@ -281,10 +285,13 @@ static int prep_host(struct sup *s, int hi, char *err, size_t len)
 	pid = fork();
 	if (pid == 0) {
 		char msg[256] = "";
+		int err;
 
 		close(p[0]);
-		if (host_enter(holder))
-			snprintf(msg, sizeof(msg), "entering its namespaces: %s", strerror(errno));
+		/* As root of the machine, to give the files to the slice's ids. */
+		err = host_enter_as(holder, false);
+		if (err)
+			snprintf(msg, sizeof(msg), "entering its namespaces: %s", strerror(-err));
 		else
 			prep_inside(h, &pp, msg, sizeof(msg));
 		if (write(p[1], msg, strlen(msg)) < 0)

@@ -25,6 +25,7 @@
 #include "rtnl.h"
 #include "sb.h"
 #include "trellisd.h"
+#include "userns.h"
 
 int dep_fail(struct dep *d, const char *fmt, ...)
 {
@@ -154,6 +155,40 @@ static bool module_loaded(const char *name)
 	return !access(path, F_OK);
 }
 
+/* A link with both ends on this machine: joined in the root namespace. */
+static bool node_link(const struct dep *d, const struct link *l)
+{
+	return l->kind == LINK_P2P && l->n_ends == 2 && dep_local(d, l->ends[0].host) &&
+	       dep_local(d, l->ends[1].host);
+}
+
+/*
+ * What joins the two root sides of a link within this node: shortbridge if
+ * it is loaded, else a Linux bridge (slower, and it keeps link-local
+ * 01:80:c2:00:00:0X frames such as STP and LACP to itself), said once.
+ * --backend gretap asks for in-tree code only; --backend egre for ours.
+ */
+static int choose_join(struct dep *d, enum backend asked)
+{
+	bool any = false;
+
+	for (size_t l = 0; l < d->t->n_links; l++)
+		any |= node_link(d, &d->t->links[l]);
+	if (!any)
+		return 0;
+	if (asked == BACKEND_GRETAP) {
+		d->join_bridge = true;
+		return 0;
+	}
+	if (module_loaded("shortbridge"))
+		return 0;
+	if (asked == BACKEND_EGRE)
+		return dep_fail(d, "the shortbridge module is not loaded (run modprobe shortbridge as root): --backend egre needs it for the links within this node");
+	warnf("the shortbridge module is not loaded: links within this node are joined by a Linux bridge in the root namespace");
+	d->join_bridge = true;
+	return 0;
+}
+
 int dep_init(struct dep *d, struct topo *t, const char *verb, const struct dep_opts *o)
 {
 	const char *fail = getenv("TRELLIS_FAIL_AT"), *crash = getenv("TRELLIS_CRASH_AT");
@@ -164,6 +199,8 @@ int dep_init(struct dep *d, struct topo *t, const char *verb, const struct dep_o
 	d->t = t;
 	d->node = -1;
 	d->sw.netfd = -1;
+	d->usernsfd = -1;
+	d->slot = -1;
 	d->fail_at = fail ? atoi(fail) : 0;
 	d->crash_at = crash ? atoi(crash) : 0;
 	d->rootfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -202,6 +239,8 @@ int dep_init(struct dep *d, struct topo *t, const char *verb, const struct dep_o
 	}
 
 	d->backend = o->backend;
+	if (choose_join(d, o->backend))
+		return -1;
 	if (d->backend == BACKEND_AUTO && has_cross_links(t)) {
 		if (module_loaded("egre") && module_loaded("shortbridge")) {
 			d->backend = BACKEND_EGRE;
@@ -223,6 +262,8 @@ void dep_fini(struct dep *d)
 	host_detach(&d->sw);
 	if (d->swb_init)
 		nlb_free(&d->swb);
+	if (d->rb_init)
+		nlb_free(&d->rb);
 	for (size_t l = 0; d->ifx && l < d->t->n_links; l++)
 		free(d->ifx[l]);
 	free(d->ifx);
@@ -234,6 +275,8 @@ void dep_fini(struct dep *d)
 		nl_close(&d->genl);
 	if (d->rootfd >= 0)
 		close(d->rootfd);
+	if (d->usernsfd >= 0)
+		close(d->usernsfd);
 	journal_free(&d->j);
 }
 
@@ -253,11 +296,25 @@ static struct nl_batch *swbatch(struct dep *d)
 	return &d->swb;
 }
 
-/* Flushes every host batch (and the switch's); the first error wins. */
+static struct nl_batch *rbatch(struct dep *d)
+{
+	if (!d->rb_init) {
+		nlb_init(&d->rb, &d->root);
+		d->rb_init = true;
+	}
+	return &d->rb;
+}
+
+/* Flushes every host batch (the switch's, the root's); the first error
+ * wins. */
 static int flush_all(struct dep *d)
 {
 	int ret = 0;
 
+	if (d->rb_init && nlb_flush(&d->rb)) {
+		dep_fail(d, "%s", d->rb.failed);
+		ret = -1;
+	}
 	if (d->swb_init && nlb_flush(&d->swb)) {
 		dep_fail(d, "%s", d->swb.failed);
 		ret = -1;
@@ -279,8 +336,28 @@ static const char *hostdir(const char *slice, const char *host, char *buf, size_
 
 /* Puts a host's `file' statements into the upper directory of its /etc
  * overlay, before it is mounted. */
+/* Gives path and the directories above it, up to top (excluded), to the
+ * host's root: what trellisd puts in a host's /etc is the host's. */
+static int chown_up_to(const char *top, const char *path, uid_t id)
+{
+	char buf[PATH_MAX + 300];
+	size_t len = strlen(top);
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	while (strlen(buf) > len && !strncmp(buf, top, len)) {
+		if (lchown(buf, id, id))
+			return -errno;
+		*strrchr(buf, '/') = '\0';
+	}
+	return 0;
+}
+
 static int install_files(struct dep *d, const struct host *h, const char *dir)
 {
+	uid_t root = userns_id(d->slot, 0);
+	char top[PATH_MAX + 8];
+
+	snprintf(top, sizeof(top), "%s/etc", dir);
 	for (size_t f = 0; f < h->n_files; f++) {
 		char dest[PATH_MAX + 300], parent[PATH_MAX + 300];
 		int err;
@@ -290,10 +367,43 @@ static int install_files(struct dep *d, const struct host *h, const char *dir)
 		err = mkdir_p(dirname(parent), 0755);
 		if (!err)
 			err = copy_file(h->files[f].src, dest);
+		if (!err)
+			err = chown_up_to(top, dest, root);
 		if (err)
 			return dep_fail(d, "cannot install %s as %s in %s: %s", h->files[f].src,
 					h->files[f].dest, h->name, strerror(-err));
 	}
+	return 0;
+}
+
+/*
+ * The slice's user namespace (userns.h): that of one of its running hosts,
+ * or a new one over the slice's range of ids.
+ */
+static int dep_userns(struct dep *d)
+{
+	int fd;
+
+	if (d->usernsfd >= 0)
+		return 0;
+	d->slot = userns_claim(d->t->slice);
+	if (d->slot < 0)
+		return dep_fail(d, "cannot give slice %s a range of user ids: %s", d->t->slice,
+				d->slot == -ENOSPC ? "all are taken" : strerror(-d->slot));
+	for (size_t i = 0; i < d->t->n_hosts; i++) {
+		if (!d->h[i].running || userns_foreign(d->h[i].netfd) != 1)
+			continue;
+		fd = userns_owner(d->h[i].netfd);
+		if (fd >= 0) {
+			d->usernsfd = fd;
+			return 0;
+		}
+	}
+	fd = userns_create(d->slot);
+	if (fd < 0)
+		return dep_fail(d, "cannot create the user namespace of slice %s: %s", d->t->slice,
+				strerror(-fd));
+	d->usernsfd = fd;
 	return 0;
 }
 
@@ -303,9 +413,14 @@ static int start_hosts(struct dep *d, const bool *mask, bool want_switch)
 {
 	struct topo *t = d->t;
 	size_t n = t->n_hosts + 1;
-	int *ready = calloc(n, sizeof(int));
-	pid_t *pids = calloc(n, sizeof(pid_t));
-	int ret = 0;
+	int *ready, ret = 0;
+	pid_t *pids;
+
+	for (size_t i = 0; i < t->n_hosts; i++)
+		if (mask[i] && dep_userns(d))
+			return -1;
+	ready = calloc(n, sizeof(int));
+	pids = calloc(n, sizeof(pid_t));
 
 	for (size_t i = 0; i < n; i++) {
 		bool sw = i == t->n_hosts;
@@ -325,6 +440,9 @@ static int start_hosts(struct dep *d, const bool *mask, bool want_switch)
 
 			snprintf(sub, sizeof(sub), "%s/etc", dir);
 			err = mkdir_p(sub, 0755);
+			/* The upper directory's owner is the owner of /etc. */
+			if (!err && chown(sub, userns_id(d->slot, 0), userns_id(d->slot, 0)))
+				err = -errno;
 			snprintf(sub, sizeof(sub), "%s/work", dir);
 			if (!err)
 				err = mkdir_p(sub, 0755);
@@ -336,8 +454,10 @@ static int start_hosts(struct dep *d, const bool *mask, bool want_switch)
 				goto fail;
 		}
 		cg = cgroup_open(t->slice, name);
+		/* The switch namespace is the machine's: no slice reaches it. */
 		pids[i] = cg < 0 ? cg : host_fork(name, sw ? "switch" : t->hosts[i].hostname, dir,
-						  !sw, cg, &ready[i]);
+						  !sw, cg, sw ? -1 : d->usernsfd,
+						  sw ? 0 : userns_id(d->slot, 0), &ready[i]);
 		if (cg >= 0)
 			close(cg);
 		if (pids[i] < 0) {
@@ -398,6 +518,34 @@ static void cross_names(const struct link *l, char *veth, char *tun, char *br)
 	snprintf(br, IFNAMSIZ, "tb%08x", l->key);
 }
 
+/* Root-namespace names of a link within one node: each end's root side
+ * (the veth peer of the host's end) and the bridge that joins them when
+ * shortbridge is not loaded. */
+static void node_names(const struct link *l, char *v0, char *v1, char *br)
+{
+	snprintf(v0, IFNAMSIZ, "tx%08x", l->key);
+	snprintf(v1, IFNAMSIZ, "ty%08x", l->key);
+	snprintf(br, IFNAMSIZ, "tb%08x", l->key);
+}
+
+/*
+ * The root-namespace device that transmits end e's traffic towards the far
+ * end: its discipline goes there, where the slice cannot reach it.  Within
+ * one node, the root side of the other end's veth; across nodes, the
+ * tunnel.
+ */
+static void disc_dev(const struct topo *t, const struct link *l, size_t e, char *name)
+{
+	char v[2][IFNAMSIZ], br[IFNAMSIZ];
+
+	if (t->hosts[l->ends[0].host].node == t->hosts[l->ends[1].host].node) {
+		node_names(l, v[0], v[1], br);
+		snprintf(name, IFNAMSIZ, "%s", v[1 - e]);
+	} else {
+		cross_names(l, v[0], name, br);
+	}
+}
+
 static int link_mtu(const struct dep *d, const struct link *l)
 {
 	if (l->mtu)
@@ -425,6 +573,35 @@ static int rlink_journal(struct dep *d, const char *name)
 
 	snprintf(e.name, sizeof(e.name), "%s", name);
 	return journal_add(d->t->slice, &d->j, &e);
+}
+
+/*
+ * A link within this node: each end a veth from its host to the root
+ * namespace, whose root sides join_node_link() joins.  Nothing that carries
+ * the link, its discipline included, is inside a host.
+ */
+static int create_node_link(struct dep *d, size_t li, int mtu)
+{
+	struct link *l = &d->t->links[li];
+	char rv[2][IFNAMSIZ], br[IFNAMSIZ];
+
+	node_names(l, rv[0], rv[1], br);
+	for (size_t e = 0; e < 2; e++) {
+		struct ldev a = { .netns_fd = -1, .mtu = mtu, .up = true };
+		struct ldev b = { .netns_fd = d->rootfd, .mtu = mtu };
+		struct endpoint *ep = &l->ends[e];
+		struct nlmsghdr *nlh;
+
+		if (rlink_journal(d, rv[e]))
+			return -1;
+		a.name = ep->ifname;
+		a.index = d->ifx[li][e] = d->h[ep->host].next_index++;
+		b.name = rv[e];
+		nlh = nlb_msg(hbatch(d, ep->host), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+			      "cannot create link %s (its end %s:%s)", l->name, ep->hname, ep->ifname);
+		rtnl_veth(nlh, &a, &b);
+	}
+	return 0;
 }
 
 /* Queues the creation of link li (phase 1: devices inside namespaces). */
@@ -480,17 +657,8 @@ static int create_link(struct dep *d, size_t li)
 
 		if (!loc0 && !loc1)
 			return 0;
-		if (loc0 && loc1) {
-			a.name = e0->ifname;
-			a.index = d->ifx[li][0] = d->h[e0->host].next_index++;
-			b.name = e1->ifname;
-			b.index = d->ifx[li][1] = d->h[e1->host].next_index++;
-			b.netns_fd = e0->host == e1->host ? -1 : d->h[e1->host].netfd;
-			nlh = nlb_msg(hbatch(d, e0->host), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
-				      "cannot create link %s", l->name);
-			rtnl_veth(nlh, &a, &b);
-			return 0;
-		}
+		if (loc0 && loc1)
+			return create_node_link(d, li, mtu);
 		/* Across nodes: host end here, the other end of the veth in the
 		 * root namespace, where the tunnel joins it (cross_link()). */
 		cross_names(l, rv, tun, br);
@@ -507,6 +675,80 @@ static int create_link(struct dep *d, size_t li)
 	return 0;
 }
 
+/* Sets a root-namespace device up. */
+static int root_up(struct dep *d, const char *name, int index)
+{
+	struct nlmsghdr *nlh = nl_msg(&d->root, RTM_NEWLINK, 0);
+	int err;
+
+	rtnl_setlink(nlh, index, NULL, 1, 0, -1);
+	err = nl_talk(&d->root, nlh, NULL, NULL);
+	if (err)
+		return dep_fail(d, "cannot bring %s up: %s", name, nl_strerror(&d->root, err));
+	return 0;
+}
+
+/* Joins two root-namespace devices of link l: shortbridge, or a new Linux
+ * bridge br (journaled) with both as its ports. */
+static int join_pair(struct dep *d, const struct link *l, const char *n0, int i0,
+		     const char *n1, int i1, const char *br, bool bridge)
+{
+	struct ldev b = { .name = br, .netns_fd = -1, .up = true };
+	struct nlmsghdr *nlh;
+	int err, bidx;
+
+	if (!bridge) {
+		if (!d->genl_open) {
+			err = nl_open(&d->genl, NETLINK_GENERIC);
+			if (err)
+				return dep_fail(d, "cannot open a generic netlink socket: %s", strerror(-err));
+			d->genl_open = true;
+		}
+		err = sb_join(&d->genl, i0, i1, SHORTBRIDGE_F_CARRIER_FOLLOW);
+		if (err)
+			return dep_fail(d, "cannot join %s and %s with shortbridge for link %s: %s",
+					n0, n1, l->name, nl_strerror(&d->genl, err));
+		return 0;
+	}
+	if (rlink_journal(d, br))
+		return -1;
+	nlh = nl_msg(&d->root, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_bridge(nlh, &b);
+	err = nl_talk(&d->root, nlh, NULL, NULL);
+	if (err)
+		return dep_fail(d, "cannot create bridge %s for link %s: %s", br, l->name,
+				nl_strerror(&d->root, err));
+	bidx = rtnl_ifindex(&d->root, br);
+	for (int k = 0; k < 2 && bidx > 0; k++) {
+		nlh = nl_msg(&d->root, RTM_NEWLINK, 0);
+		rtnl_setlink(nlh, k ? i1 : i0, NULL, 1, 0, bidx);
+		err = nl_talk(&d->root, nlh, NULL, NULL);
+		if (err)
+			return dep_fail(d, "cannot add %s to bridge %s: %s", k ? n1 : n0, br,
+					nl_strerror(&d->root, err));
+	}
+	return 0;
+}
+
+/* Phase 2 of a link within this node: its two root sides up and joined. */
+static int join_node_link(struct dep *d, size_t li)
+{
+	struct link *l = &d->t->links[li];
+	char rv[2][IFNAMSIZ], br[IFNAMSIZ];
+	int idx[2];
+
+	node_names(l, rv[0], rv[1], br);
+	for (int e = 0; e < 2; e++) {
+		idx[e] = rtnl_ifindex(&d->root, rv[e]);
+		if (idx[e] < 0)
+			return dep_fail(d, "link %s: cannot find %s: %s", l->name, rv[e],
+					strerror(-idx[e]));
+		if (root_up(d, rv[e], idx[e]))
+			return -1;
+	}
+	return join_pair(d, l, rv[0], idx[0], rv[1], idx[1], br, d->join_bridge);
+}
+
 /* Phase 2 of a cross-node link, in the root namespace: the tunnel, and
  * shortbridge (or a Linux bridge) joining it to the veth. */
 static int cross_link(struct dep *d, size_t li)
@@ -521,6 +763,8 @@ static int cross_link(struct dep *d, size_t li)
 	int err, vidx, tidx, underlay;
 	struct nlmsghdr *nlh;
 
+	if (node_link(d, l))
+		return join_node_link(d, li);
 	if (l->kind != LINK_P2P || loc0 == dep_local(d, e1->host))
 		return 0;
 	local = t->nodes[d->node].underlay;
@@ -560,47 +804,9 @@ static int cross_link(struct dep *d, size_t li)
 	tidx = rtnl_ifindex(&d->root, tun);
 	if (vidx < 0 || tidx < 0)
 		return dep_fail(d, "link %s: cannot find %s or %s", l->name, rv, tun);
-	nlh = nl_msg(&d->root, RTM_NEWLINK, 0);
-	rtnl_setlink(nlh, vidx, NULL, 1, 0, -1);
-	err = nl_talk(&d->root, nlh, NULL, NULL);
-	if (err)
-		return dep_fail(d, "cannot bring %s up: %s", rv, nl_strerror(&d->root, err));
-	if (d->backend == BACKEND_EGRE) {
-		if (!d->genl_open) {
-			err = nl_open(&d->genl, NETLINK_GENERIC);
-			if (err)
-				return dep_fail(d, "cannot open a generic netlink socket: %s", strerror(-err));
-			d->genl_open = true;
-		}
-		err = sb_join(&d->genl, vidx, tidx, SHORTBRIDGE_F_CARRIER_FOLLOW);
-		if (err)
-			return dep_fail(d, "cannot join %s and %s with shortbridge for link %s: %s",
-					rv, tun, l->name, nl_strerror(&d->genl, err));
-		return 0;
-	}
-	if (rlink_journal(d, br))
+	if (root_up(d, rv, vidx))
 		return -1;
-	{
-		struct ldev b = { .name = br, .netns_fd = -1, .up = true };
-		int bidx;
-
-		nlh = nl_msg(&d->root, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-		rtnl_bridge(nlh, &b);
-		err = nl_talk(&d->root, nlh, NULL, NULL);
-		if (err)
-			return dep_fail(d, "cannot create bridge %s for link %s: %s", br, l->name,
-					nl_strerror(&d->root, err));
-		bidx = rtnl_ifindex(&d->root, br);
-		for (int k = 0; k < 2 && bidx > 0; k++) {
-			nlh = nl_msg(&d->root, RTM_NEWLINK, 0);
-			rtnl_setlink(nlh, k ? tidx : vidx, NULL, 1, 0, bidx);
-			err = nl_talk(&d->root, nlh, NULL, NULL);
-			if (err)
-				return dep_fail(d, "cannot add %s to bridge %s: %s", k ? tun : rv, br,
-						nl_strerror(&d->root, err));
-		}
-	}
-	return 0;
+	return join_pair(d, l, rv, vidx, tun, tidx, br, d->backend != BACKEND_EGRE);
 }
 
 /* Writes a host's sysctls from inside its network namespace. */
@@ -719,15 +925,43 @@ static void queue_disc(struct nl_batch *b, int index, const struct disc *disc,
 	}
 }
 
+/*
+ * Queues end e's discipline (replace: changes one already set).  A lan
+ * member's is on its own device; a link end's on the root-side device
+ * that carries its traffic on (disc_dev()).
+ */
+static int queue_end_disc(struct dep *d, size_t li, size_t e, int host_index, bool replace)
+{
+	struct link *l = &d->t->links[li];
+	struct endpoint *ep = &l->ends[e];
+	char who[96], dev[IFNAMSIZ];
+	int idx;
+
+	snprintf(who, sizeof(who), "%s:%s", ep->hname, ep->ifname);
+	if (l->kind == LINK_LAN) {
+		queue_disc(hbatch(d, ep->host), host_index, &ep->disc, who, replace);
+		return 0;
+	}
+	if (!replace && !disc_netem(&ep->disc) && !disc_tbf(&ep->disc))
+		return 0;
+	disc_dev(d->t, l, e, dev);
+	idx = rtnl_ifindex(&d->root, dev);
+	if (idx < 0)
+		return dep_fail(d, "link %s: cannot find %s, which carries the discipline of %s: %s",
+				l->name, dev, who, strerror(-idx));
+	snprintf(who, sizeof(who), "%s:%s (on %s)", ep->hname, ep->ifname, dev);
+	queue_disc(rbatch(d), idx, &ep->disc, who, replace);
+	return 0;
+}
+
 /* Addresses and discipline of a link's local ends. */
-static void config_link(struct dep *d, size_t li)
+static int config_link(struct dep *d, size_t li)
 {
 	struct link *l = &d->t->links[li];
 	struct nlmsghdr *nlh;
 
 	for (size_t e = 0; e < l->n_ends; e++) {
 		struct endpoint *ep = &l->ends[e];
-		char who[64];
 
 		if (!dep_local(d, ep->host) || !d->ifx[li][e])
 			continue;
@@ -736,9 +970,10 @@ static void config_link(struct dep *d, size_t li)
 		rtnl_setlink(nlh, d->ifx[li][e], NULL, 1, 0, -1);
 		for (size_t k = 0; k < ep->n_addrs; k++)
 			queue_addr(d, ep->host, d->ifx[li][e], &ep->addrs[k], ep->ifname, true);
-		snprintf(who, sizeof(who), "%s:%s", ep->hname, ep->ifname);
-		queue_disc(hbatch(d, ep->host), d->ifx[li][e], &ep->disc, who, false);
+		if (queue_end_disc(d, li, e, d->ifx[li][e], false))
+			return -1;
 	}
+	return 0;
 }
 
 /* lo up and loopback addresses of a new host; its sysctls. */
@@ -813,8 +1048,8 @@ static int build(struct dep *d, const bool *hmask, const bool *lmask)
 		if (hmask[i] && config_host_early(d, (int)i))
 			return -1;
 	for (size_t l = 0; l < t->n_links; l++)
-		if (lmask[l])
-			config_link(d, l);
+		if (lmask[l] && config_link(d, l))
+			return -1;
 	for (size_t i = 0; i < t->n_hosts; i++)
 		if (hmask[i])
 			config_routes(d, (int)i);
@@ -899,6 +1134,8 @@ int dep_undo(const char *slice, struct journal *j, bool verbose)
 		free(hosts);
 	}
 	nl_close(&nl);
+	if (!ret)
+		userns_release(slice);
 	return ret;
 }
 
@@ -1057,9 +1294,9 @@ int dep_apply(struct dep *d, struct topo *old)
 
 	/* Remove old links that are gone or rewired, where their hosts stay. */
 	for (size_t o = 0; o < old->n_links; o++) {
+		char rv[IFNAMSIZ], tun[IFNAMSIZ], br[IFNAMSIZ], nv[2][IFNAMSIZ];
 		struct link *ol = &old->links[o];
 		bool kept = false;
-		char rv[IFNAMSIZ], tun[IFNAMSIZ], br[IFNAMSIZ];
 
 		for (size_t l = 0; l < t->n_links; l++)
 			kept |= lmatch[l] == (int)o;
@@ -1082,8 +1319,9 @@ int dep_apply(struct dep *d, struct topo *old)
 			continue;
 		}
 		cross_names(ol, rv, tun, br);
-		for (int k = 0; k < 3; k++) {
-			const char *name = k == 0 ? br : k == 1 ? tun : rv;
+		node_names(ol, nv[0], nv[1], br);
+		for (int k = 0; k < 5; k++) {
+			const char *name = k == 0 ? br : k == 1 ? tun : k == 2 ? rv : nv[k - 3];
 
 			for (size_t i = 0; i < d->j.n; i++) {
 				if (!strcmp(d->j.e[i].kind, "rlink") && !strcmp(d->j.e[i].name, name)) {
@@ -1180,7 +1418,6 @@ int dep_apply(struct dep *d, struct topo *old)
 		for (size_t e = 0; e < nl->n_ends; e++) {
 			struct endpoint *ne = &nl->ends[e], *oe = &ol->ends[e];
 			int idx;
-			char who[64];
 
 			if (!dep_local(d, ne->host))
 				continue;
@@ -1201,8 +1438,8 @@ int dep_apply(struct dep *d, struct topo *old)
 					changes++;
 				}
 			if (!same_disc(&oe->disc, &ne->disc)) {
-				snprintf(who, sizeof(who), "%s:%s", ne->hname, ne->ifname);
-				queue_disc(hbatch(d, ne->host), idx, &ne->disc, who, true);
+				if (queue_end_disc(d, l, e, idx, true))
+					goto out;
 				changes++;
 			}
 		}
@@ -1326,23 +1563,48 @@ static int live_host(struct live *lv, const char *name, struct hrt *r)
 	return 0;
 }
 
+/* Where end's discipline is: a lan member's own device (in r), or a link
+ * end's root-side device (disc_dev()). */
+static int live_disc_dev(struct live *lv, struct hrt *r, struct nl *root, struct nl **on)
+{
+	const struct link *l = &lv->t.links[lv->link];
+	char dev[IFNAMSIZ];
+	int idx;
+
+	if (l->kind == LINK_LAN) {
+		if (live_host(lv, lv->t.hosts[lv->host].name, r))
+			return -1;
+		*on = r->nl;
+		idx = rtnl_ifindex(r->nl, l->ends[lv->end].ifname);
+		snprintf(dev, sizeof(dev), "%s", l->ends[lv->end].ifname);
+	} else {
+		*on = root;
+		disc_dev(&lv->t, l, lv->end, dev);
+		idx = rtnl_ifindex(root, dev);
+	}
+	if (idx < 0)
+		errorf("%s: %s: %s", lv->t.slice, dev, strerror(-idx));
+	return idx;
+}
+
 int dep_link_set(const char *slice, const char *end, const struct disc *disc)
 {
-	struct nl_batch b;
-	struct live lv;
 	struct hrt r = { .netfd = -1 };
+	struct nl root, *on;
+	struct nl_batch b;
 	int idx, ret = -1;
+	struct live lv;
 
+	if (nl_open(&root, NETLINK_ROUTE)) {
+		errorf("cannot open a netlink socket: %m");
+		return -1;
+	}
 	if (live_open(&lv, slice, end))
 		goto out;
-	if (live_host(&lv, lv.t.hosts[lv.host].name, &r))
+	idx = live_disc_dev(&lv, &r, &root, &on);
+	if (idx < 0)
 		goto out;
-	idx = rtnl_ifindex(r.nl, strchr(end, ':') + 1);
-	if (idx < 0) {
-		errorf("%s: %s: %s", slice, end, strerror(-idx));
-		goto out;
-	}
-	nlb_init(&b, r.nl);
+	nlb_init(&b, on);
 	queue_disc(&b, idx, disc, end, true);
 	if (nlb_flush(&b))
 		errorf("link set %s %s: %s", slice, end, b.failed);
@@ -1352,6 +1614,7 @@ int dep_link_set(const char *slice, const char *end, const struct disc *disc)
 out:
 	host_detach(&r);
 	live_close(&lv);
+	nl_close(&root);
 	return ret;
 }
 

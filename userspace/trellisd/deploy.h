@@ -5,10 +5,14 @@
  *
  * Order of work (docs/trellisd.md):
  *   1. hosts: fork every holder, then wait for all (they start in parallel)
- *   2. links: veth pairs created from inside one end's namespace with the
- *      peer placed in the other's (IFLA_NET_NS_FD), both up, with the
- *      ifindex chosen by us so no lookups are needed later; one batch of
- *      requests per namespace
+ *   2. links: per end, a veth created from inside the end's namespace with
+ *      its peer placed in the root namespace (IFLA_NET_NS_FD), the host end
+ *      given an ifindex chosen by us so no lookups are needed later; one
+ *      batch of requests per namespace; then, in the root namespace, the
+ *      two root ends (or the root end and the tunnel, across nodes) joined
+ *      by shortbridge, or by a Linux bridge when it is not loaded.  Each
+ *      end's discipline is on the root-side device that transmits towards
+ *      the far end, out of the slice's reach
  *   3. per host, one batch: lo up, addresses, qdiscs, routes (sysctls are
  *      written to /proc/sys from inside the namespace first)
  *   4. commands (`run')
@@ -33,9 +37,12 @@ struct dep {
 	struct topo *t;
 	int node;		/* this machine's node, -1 if the file has none */
 	enum backend backend;
+	bool join_bridge;	/* same-node links: a Linux bridge, not shortbridge */
 	struct journal j;
 	struct hrt *h;		/* per host of t */
 	struct hrt sw;		/* the slice's switch namespace (lans) */
+	int usernsfd;		/* the slice's user namespace (userns.h), or -1 */
+	int slot;		/* its slot, -1 until known */
 	int rootfd;		/* our own netns */
 	struct nl root;
 	struct nl genl;
@@ -45,6 +52,8 @@ struct dep {
 	struct nl_batch *hb;	/* [host]: batches, allocated as needed */
 	struct nl_batch swb;
 	bool swb_init;
+	struct nl_batch rb;	/* the root namespace's: link disciplines */
+	bool rb_init;
 	int fail_at, crash_at, steps;	/* TRELLIS_FAIL_AT, TRELLIS_CRASH_AT test hooks */
 	char err[1024];
 };

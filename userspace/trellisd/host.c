@@ -18,6 +18,7 @@
 
 #include "cgroup.h"
 #include "host.h"
+#include "userns.h"
 
 static void child_fail(int fd, const char *what)
 {
@@ -35,19 +36,96 @@ static void on_sigchld(int sig)
 	(void)sig;
 }
 
-static __attribute__((noreturn)) void holder_main(const char *name, const char *hostname,
-						  const char *hostdir, bool overlay, int cgfd, int fd)
+static int join_ns_of(pid_t pid, const char *ns, int type)
 {
-	char comm[16], opts[3 * 4096];
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = setns(fd, type);
+	close(fd);
+	return ret;
+}
+
+/*
+ * Enters a new network and UTS namespace owned by the user namespace
+ * usernsfd, staying root of the machine: a child makes them inside the
+ * user namespace and we join them.  0, or -1 with errno set.
+ */
+static int slice_net_uts(int usernsfd)
+{
+	int ready[2], hold[2], ret = -1, err = EIO;
+	pid_t pid;
+	char c;
+
+	if (pipe2(ready, O_CLOEXEC))
+		return -1;
+	if (pipe2(hold, O_CLOEXEC)) {
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		c = 0;
+		if (setns(usernsfd, CLONE_NEWUSER) || unshare(CLONE_NEWNET | CLONE_NEWUTS))
+			c = (char)errno;
+		if (write(ready[1], &c, 1) != 1 || c)
+			_exit(1);
+		while (read(hold[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	if (pid < 0)
+		err = errno;
+	else if (read(ready[0], &c, 1) == 1 && c)
+		err = c;
+	else if (join_ns_of(pid, "net", CLONE_NEWNET) || join_ns_of(pid, "uts", CLONE_NEWUTS))
+		err = errno;
+	else
+		ret = 0;
+	close(hold[1]);
+	close(ready[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	errno = err;
+	return ret;
+}
+
+/*
+ * The holder stays root of the machine, in the machine's user namespace:
+ * the slice's root can neither signal nor trace it.  With a user namespace
+ * (usernsfd >= 0), its network and UTS namespaces are owned by it, so root
+ * inside administers the host's network and hostname; the mount namespace
+ * stays owned by the machine's, so nothing inside can mount or unmount
+ * there (the /etc overlay, /sys and /run stay as trellisd made them).
+ */
+static __attribute__((noreturn)) void holder_main(const char *name, const char *hostname,
+						  const char *hostdir, bool overlay, int cgfd,
+						  int usernsfd, uid_t idbase, int fd)
+{
+	int null, flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS;
 	struct sigaction sa = { .sa_handler = on_sigchld };
+	char comm[16], opts[3 * 4096];
 	sigset_t block, empty;
-	int null;
 
 	/* First of all, so that nothing the host does is outside it. */
 	if (cgroup_enter(cgfd))
 		child_fail(fd, "joining the slice's cgroup");
 	setsid();
-	if (unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS))
+	if (usernsfd >= 0) {
+		if (slice_net_uts(usernsfd))
+			child_fail(fd, "making its network and UTS namespaces in the slice's user namespace");
+		flags = CLONE_NEWNS;
+	}
+	if (unshare(flags))
 		child_fail(fd, "unshare");
 	/* Our mounts stay ours; unmounts in the machine's namespace (ip netns
 	 * del, say) still reach us. */
@@ -65,7 +143,10 @@ static __attribute__((noreturn)) void holder_main(const char *name, const char *
 	umount2("/sys", MNT_DETACH);
 	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		child_fail(fd, "mounting /sys");
-	if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"))
+	/* /run belongs to the host's root. */
+	snprintf(opts, sizeof(opts), "mode=0755,uid=%u,gid=%u", (unsigned int)idbase,
+		 (unsigned int)idbase);
+	if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, opts))
 		child_fail(fd, "mounting a tmpfs on /run");
 	snprintf(comm, sizeof(comm), "trellis:%s", name);
 	prctl(PR_SET_NAME, comm);
@@ -98,7 +179,7 @@ static __attribute__((noreturn)) void holder_main(const char *name, const char *
 }
 
 pid_t host_fork(const char *name, const char *hostname, const char *hostdir,
-		bool overlay, int cgfd, int *ready_fd)
+		bool overlay, int cgfd, int usernsfd, uid_t idbase, int *ready_fd)
 {
 	int p[2];
 	pid_t pid;
@@ -116,7 +197,7 @@ pid_t host_fork(const char *name, const char *hostname, const char *hostdir,
 	}
 	if (pid == 0) {
 		close(p[0]);
-		holder_main(name, hostname, hostdir, overlay, cgfd, p[1]);
+		holder_main(name, hostname, hostdir, overlay, cgfd, usernsfd, idbase, p[1]);
 	}
 	close(p[1]);
 	*ready_fd = p[0];
@@ -231,12 +312,28 @@ bool host_alive(const struct jentry *e)
 	return e->pid > 0 && proc_start(e->pid) == e->start;
 }
 
+/* The user namespace owning netfd if it is not ours (a slice's): an fd,
+ * -1 if it is ours, or -errno. */
+static int slice_userns(int netfd)
+{
+	int foreign = userns_foreign(netfd);
+
+	if (foreign <= 0)
+		return foreign < 0 ? foreign : -1;
+	return userns_owner(netfd);
+}
+
 int host_enter(pid_t pid)
+{
+	return host_enter_as(pid, true);
+}
+
+int host_enter_as(pid_t pid, bool as_slice)
 {
 	static const struct { const char *name; int type; } ns[] = {
 		{ "net", CLONE_NEWNET }, { "uts", CLONE_NEWUTS }, { "mnt", CLONE_NEWNS },
 	};
-	int fds[3], err;
+	int fds[3], user = -1, err;
 
 	err = cgroup_join_holder(pid);
 	if (err)
@@ -255,15 +352,32 @@ int host_enter(pid_t pid)
 			return err;
 		}
 	}
+	if (as_slice) {
+		user = slice_userns(fds[0]);
+		if (user < -1) {
+			for (int i = 0; i < 3; i++)
+				close(fds[i]);
+			return user;
+		}
+	}
+	/* The mount namespace is the machine's to own: enter it while we
+	 * are still root of the machine, the user namespace last. */
 	for (int i = 0; i < 3; i++) {
 		if (setns(fds[i], ns[i].type)) {
-			int err = -errno;
-
+			err = -errno;
 			for (int j = i; j < 3; j++)
 				close(fds[j]);
+			if (user >= 0)
+				close(user);
 			return err;
 		}
 		close(fds[i]);
+	}
+	if (user >= 0) {
+		err = userns_join(user);
+		close(user);
+		if (err)
+			return err;
 	}
 	return chdir("/") ? -errno : 0;
 }

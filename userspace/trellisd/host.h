@@ -3,7 +3,8 @@
  * Virtual hosts: namespaces held by a holder process.
  *
  * Each virtual host is a small process ("trellis:NAME") forked from
- * trellisd that unshares a network, mount and UTS namespace, sets its
+ * trellisd that gets a network and UTS namespace owned by its slice's user
+ * namespace (userns.h) and a mount namespace of its own, sets its
  * hostname, mounts an overlay over /etc (upper directory under
  * /run/trellis/SLICE/hosts/NAME/), a fresh sysfs on /sys and a tmpfs on
  * /run, and then sleeps, reaping orphans.  The namespaces live as long as
@@ -33,10 +34,12 @@ struct hrt {
 
 /* Forks the holder of a host named name (etc_upper: NULL for no /etc
  * overlay), which joins the cgroup cgfd (cgroup_open()) before anything
- * else.  Returns its pid, and the read end of a pipe on which it reports ""
+ * else.  usernsfd: the slice's user namespace, to own the host's network
+ * and UTS namespaces (-1: the machine's); idbase: the machine's id of root
+ * inside it (0 without), the owner of /run.  Returns its pid, and the read end of a pipe on which it reports ""
  * when ready or an error message. */
 pid_t host_fork(const char *name, const char *hostname, const char *hostdir,
-		bool overlay, int cgfd, int *ready_fd);
+		bool overlay, int cgfd, int usernsfd, uid_t idbase, int *ready_fd);
 /* Waits for the holder's report; 0 or -1 with the message in err. */
 int host_wait(int ready_fd, char *err, size_t len);
 /* Fills r for the running holder pid: namespace fds and inodes, a netlink
@@ -53,6 +56,11 @@ bool host_alive(const struct jentry *e);
  * namespaces (for exec and run).  A host's processes are ended through its
  * cgroup (cgroup.h). */
 int host_enter(pid_t pid);
+/* The same, and then into the user namespace that owns the holder's
+ * network namespace (the slice's, if not ours), as root inside: host_enter()
+ * does that.  as_slice false stays root of the machine, for trellisd's own
+ * work inside, such as installing files owned by the slice's ids. */
+int host_enter_as(pid_t pid, bool as_slice);
 /* Starts cmd with /bin/sh -c inside the host, output appended to log. */
 pid_t host_run(pid_t holder, const char *cmd, const char *log);
 
