@@ -113,6 +113,12 @@ check_value "exec: the command's exit status comes back" 7 \
 check_output "exec: stdin reaches the command" "hello-from-alice" \
 	bash -c "echo hello-from-alice | (cd $tmp/alice && runuser -u alice -- $T exec sa a1 -- cat)"
 check_output "logs: alice reads her host's logs" "a1" as alice "$T" logs sa a1
+as alice "$T" exec sa a1 -- sleep 1000 &
+wait_for 60 pgrep -f '^sleep 1000$' > /dev/null
+client=$(pgrep -n -u alice -f "exec sa a1 -- sleep 1000")
+kill "$client"
+check "exec: the command gets SIGHUP when its client goes" \
+	wait_for 60 bash -c "! pgrep -f '^sleep 1000\$'"
 
 # --- each acts on their own slice only ---------------------------------------
 before=$(ls -l --time-style=+%s.%N /run/trellis/sa; cat /run/trellis/sa/journal)
@@ -144,6 +150,20 @@ check_error "alice: batch is root only" "batch is for root only" as alice "$T" b
 
 check "alice: link down on her slice" as alice "$T" link down sa a1:eth0
 check "alice: link up on her slice" as alice "$T" link up sa a1:eth0
+
+if insmod_built shortbridge 2>/dev/null; then
+	ip link add trl-ja type dummy && ip link add trl-jb type dummy
+	defer ip link del trl-ja
+	defer ip link del trl-jb
+	check "root: sb add through the daemon" "$T" sb add trl-ja trl-jb
+	check "root: sb del through the daemon" "$T" sb del trl-ja
+	check "events: shortbridge join made" wait_for 30 \
+		grep -q '"event":"join","state":"new","port_a":"trl-ja","port_b":"trl-jb"' "$tmp/events"
+	check "events: shortbridge join taken apart" wait_for 30 \
+		grep -q '"event":"join","state":"del","port_a":"trl-ja","port_b":"trl-jb"' "$tmp/events"
+else
+	skip "events: shortbridge joins" "the shortbridge module does not load"
+fi
 
 # --- a topology's files are read as its user ---------------------------------
 line alice steal 203.0.113 s1
@@ -208,37 +228,50 @@ check_value "status --json: the API's status schema" "sa true 2" \
 check "alice: down sa" as alice "$T" down sa
 check "bob: down sb" as bob "$T" down sb
 
-crash()	# how: serve | all
+# 30 hosts in a chain: long enough a deploy to be killed in the middle.
+chain=$tmp/chain.topo
 {
-	local up_pid
-	"$T" up "$TOP/topo/ring.topo" > "$tmp/ring.up" 2>&1 &
+	echo "slice chain"
+	for i in $(seq 30); do echo "host c$i"; done
+	for i in $(seq 29); do echo "link c$i:east c$((i + 1)):west"; done
+} > "$chain"
+
+crash()	# serve | all: kill the daemon, or it and the change's processes
+{
+	local up_pid worker child state deadline=$((SECONDS + 120))
+
+	"$T" up "$chain" > "$tmp/chain.up" 2>&1 &
 	up_pid=$!
-	if ! wait_for 120 test -d /run/trellis/ring; then
-		fail "crash ($1): the deploy started" "$(cat "$tmp/ring.up")"
-		return
-	fi
+	# No sleep here: the deploy must not end before the kill.
+	until [ -d /run/trellis/chain ] || [ $SECONDS -ge $deadline ]; do :; done
 	worker=$(pgrep -n -P "$serve_pid")
-	child=$(pgrep -n -P "$worker")
-	kill -9 "$serve_pid"
-	[ "$1" = all ] && kill -9 "$worker" "$child"
-	wait "$serve_pid" 2>/dev/null
+	child=${worker:+$(pgrep -n -P "$worker")}
 	state=building
-	test -e /run/trellis/ring/complete && state="already complete"
-	ok "crash ($1): daemon killed while ring was $state"
+	test -e /run/trellis/chain/complete && state="already complete"
+	kill -9 "$serve_pid"
+	[ "$1" = all ] && [ -n "$child" ] && kill -9 "$worker" "$child"
+	wait "$serve_pid" 2>/dev/null
+	if [ "$state" = building ] && [ -n "$child" ]; then
+		ok "crash ($1): daemon killed while chain was being built"
+	else
+		fail "crash ($1): daemon killed while chain was being built" \
+			"state: $state, worker: ${worker:-none}, its child: ${child:-none}"
+	fi
 	wait $up_pid
 	start_serve
 	check "crash ($1): the daemon starts again" answers
-	if test -e /run/trellis/ring/complete; then
-		ok "crash ($1): ring completed"
-		check "crash ($1): ring forwards" wait_for 30 "$T" exec ring r1 -- ping -c 1 -W 1 203.0.113.3
-		check "crash ($1): down works" "$T" down ring
-	elif test -e /run/trellis/ring; then
-		fail "crash ($1): ring completed or rolled back" "$(ls -A /run/trellis/ring; cat "$tmp/serve.log")"
-		"$T" down ring
+	if test -e /run/trellis/chain/complete; then
+		ok "crash ($1): chain completed"
+		check "crash ($1): chain's hosts run" "$T" exec chain c30 -- true
+		check "crash ($1): down works" "$T" down chain
+	elif test -e /run/trellis/chain; then
+		fail "crash ($1): chain completed or rolled back" "$(ls -A /run/trellis/chain; tail "$tmp/serve.log")"
+		"$T" down chain
 	else
-		ok "crash ($1): ring rolled back"
-		check "crash ($1): up works again" "$T" up "$TOP/topo/ring.topo"
-		check "crash ($1): down works" "$T" down ring
+		ok "crash ($1): chain rolled back"
+		check_value "crash ($1): no holder left" "" pgrep '^trellis:c'
+		check "crash ($1): up works again" "$T" up "$chain"
+		check "crash ($1): down works" "$T" down chain
 	fi
 }
 crash serve
@@ -252,6 +285,10 @@ check "events: the daemon's exit" grep -q '"event":"daemon","state":"exit"' "$tm
 check "events: a start after a crash" grep -q '"state":"start","pid":[0-9]*,"after":"crash"' "$tmp/events"
 kill $events_pid 2>/dev/null
 
-check "nothing left" wait_for 30 bash -c "diff <(sed '/^# state/,\$d' $_SNAPSHOT) <(snapshot | sed '/^# state/,\$d')"
+left_nothing()	# but the daemon's socket and events under /run/trellis
+{
+	diff <(sed '/^# state/,$d' "$_SNAPSHOT") <(snapshot | sed '/^# state/,$d')
+}
+check "nothing left" wait_for 30 left_nothing
 grep -i "error\|warning" "$tmp/serve.log" | head -20
 exit $TESTS_FAILED

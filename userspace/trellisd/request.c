@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
-#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,12 +70,17 @@ static const struct rcmd rcmds[] = {
 	{ "batch",  cmd_batch,  R_ROOT | R_MUTATES, 0 },
 };
 
+static const struct rcmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(rcmds) / sizeof(rcmds[0]); i++)
+		if (!strcmp(name, rcmds[i].name))
+			return &rcmds[i];
+	return NULL;
+}
+
 bool request_known(const char *name)
 {
-	for (size_t i = 0; i < sizeof(rcmds) / sizeof(rcmds[0]); i++)
-		if (!strcmp(name, rcmds[i].name))
-			return true;
-	return false;
+	return find_cmd(name) != NULL;
 }
 
 /* Who asks, and what. */
@@ -263,9 +268,7 @@ static int parse_args(struct req *r)
 		return refuse(API_VERSION_KIND, "this daemon speaks version %d of the API", API_VERSION);
 	if (!cmd)
 		return refuse(API_INVALID, "the request has no \"command\"");
-	for (size_t i = 0; i < sizeof(rcmds) / sizeof(rcmds[0]); i++)
-		if (!strcmp(cmd, rcmds[i].name))
-			r->cmd = &rcmds[i];
+	r->cmd = find_cmd(cmd);
 	if (!r->cmd)
 		return refuse(API_INVALID, "unknown command `%.64s'", cmd);
 	if (json_object_object_get_ex(r->msg, "args", &args) &&
@@ -865,9 +868,42 @@ static struct json_object *read_refusal(int fd)
 	return used ? json_tokener_parse(buf) : NULL;
 }
 
+/*
+ * Waits for the command's process.  A read (exec, logs, status) gets
+ * SIGHUP when its client goes, as a terminal's command would; a change
+ * always runs to its end.  Returns the exit status, 128 + N for signal N.
+ */
+static int wait_command(pid_t pid, int conn, bool hangup)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), status;
+
+	while (hangup && pfd >= 0) {
+		struct pollfd pf[2] = { { .fd = pfd, .events = POLLIN },
+					{ .fd = conn, .events = POLLRDHUP } };
+
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[0].revents)
+			break;
+		if (pf[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+			kill(pid, SIGHUP);
+			hangup = false;
+		}
+	}
+	if (pfd >= 0)
+		close(pfd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 static struct json_object *run_command(struct req *r, const char *policy_path)
 {
 	struct json_object *reply;
+	const struct rcmd *cmd;
 	int p[2], cap[2], status;
 	pid_t pid;
 
@@ -883,11 +919,13 @@ static struct json_object *run_command(struct req *r, const char *policy_path)
 		_exit(handle(r, policy_path));
 	}
 	close(p[1]);
+	cmd = find_cmd(api_str(r->msg, "command"));
+	status = wait_command(pid, r->conn.fd, cmd && !(cmd->flags & R_MUTATES));
+	/* After the exit, and without waiting: the holders and the
+	 * supervisor the command forked may still hold the pipe. */
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	reply = read_refusal(p[0]);
 	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (reply)
 		json_object_object_add(reply, "status", json_object_new_int(status));
 	else if (status)
@@ -899,41 +937,6 @@ static struct json_object *run_command(struct req *r, const char *policy_path)
 	add_captured(reply, "stdout", cap[0]);
 	add_captured(reply, "stderr", cap[1]);
 	return reply;
-}
-
-/* ----- events ----- */
-
-/* Follows the events file from its end until the client goes. */
-static void follow_events(int fd)
-{
-	int in = inotify_init1(IN_CLOEXEC), ev;
-	char buf[65536];
-	off_t pos;
-
-	mkdir_p(run_dir(), 0755);
-	ev = open(api_events_path(), O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
-	if (in < 0 || ev < 0 || inotify_add_watch(in, api_events_path(), IN_MODIFY) < 0)
-		_exit(1);
-	pos = lseek(ev, 0, SEEK_END);
-	for (;;) {
-		struct pollfd pf[2] = { { .fd = fd, .events = POLLIN }, { .fd = in, .events = POLLIN } };
-		struct stat st;
-		ssize_t n;
-
-		if (poll(pf, 2, 1000) < 0 && errno != EINTR)
-			_exit(1);
-		if (pf[0].revents & (POLLIN | POLLHUP | POLLERR))
-			_exit(0);	/* the client says nothing more: it went */
-		if (pf[1].revents & POLLIN && read(in, buf, sizeof(buf)) < 0)
-			_exit(1);
-		if (!fstat(ev, &st) && st.st_size < pos)
-			pos = 0;	/* truncated by a daemon's start */
-		while ((n = pread(ev, buf, sizeof(buf), pos)) > 0) {
-			if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
-				_exit(0);
-			pos += n;
-		}
-	}
 }
 
 void request_serve(int fd, const char *policy_path)
@@ -956,7 +959,7 @@ void request_serve(int fd, const char *policy_path)
 		} else {
 			api_send(fd, reply = api_ok(), NULL, 0);
 			json_object_put(reply);
-			follow_events(fd);
+			events_follow(fd);
 		}
 	} else {
 		reply = run_command(&r, policy_path);

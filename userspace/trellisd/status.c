@@ -337,34 +337,34 @@ struct json_object *status_json(const char *only)
 
 /* ----- the text form, read from the tree ----- */
 
-static const char *js(struct json_object *o, const char *k)
+static const char *jstr(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 
 	return json_object_object_get_ex(o, k, &v) && v ? json_object_get_string(v) : "";
 }
 
-static long long ji(struct json_object *o, const char *k)
+static long long jint(struct json_object *o, const char *k)
 {
 	return json_object_get_int64(json_object_object_get(o, k));
 }
 
-static unsigned long long ju(struct json_object *o, const char *k)
+static unsigned long long juint(struct json_object *o, const char *k)
 {
 	return (unsigned long long)json_object_get_uint64(json_object_object_get(o, k));
 }
 
-static bool jb(struct json_object *o, const char *k)
+static bool jbool(struct json_object *o, const char *k)
 {
 	return json_object_get_boolean(json_object_object_get(o, k));
 }
 
-static struct json_object *ja(struct json_object *o, const char *k, size_t i)
+static struct json_object *jat(struct json_object *o, const char *k, size_t i)
 {
 	return json_object_array_get_idx(json_object_object_get(o, k), i);
 }
 
-static size_t jn(struct json_object *o, const char *k)
+static size_t jlen(struct json_object *o, const char *k)
 {
 	struct json_object *a = json_object_object_get(o, k);
 
@@ -373,11 +373,11 @@ static size_t jn(struct json_object *o, const char *k)
 
 static const char *dev_word(struct json_object *d, bool admin)
 {
-	if (!jb(d, "present"))
+	if (!jbool(d, "present"))
 		return "MISSING";
-	if (admin && !jb(d, "admin_up"))
+	if (admin && !jbool(d, "admin_up"))
 		return "admin-down";
-	return js(d, "operstate");
+	return jstr(d, "operstate");
 }
 
 static void print_resv(struct json_object *t)
@@ -388,56 +388,56 @@ static void print_resv(struct json_object *t)
 	if (!r)
 		return;
 	printf("\n      reserved: min %s max %s allocated %s, sending %s",
-	       resv_rate_str(ju(r, "min_bps"), a, sizeof(a)),
-	       resv_rate_str(ju(r, "max_bps"), b, sizeof(b)),
-	       resv_rate_str(ju(r, "alloc_bps"), c, sizeof(c)),
+	       resv_rate_str(juint(r, "min_bps"), a, sizeof(a)),
+	       resv_rate_str(juint(r, "max_bps"), b, sizeof(b)),
+	       resv_rate_str(juint(r, "alloc_bps"), c, sizeof(c)),
 	       resv_rate_str((uint64_t)json_object_get_double(json_object_object_get(r, "rate_bps")),
 			     d, sizeof(d)));
 }
 
 static void print_slice(struct json_object *s)
 {
-	const char *inc = jb(s, "complete") ? "" : " (incomplete: being changed, or interrupted)";
+	const char *inc = jbool(s, "complete") ? "" : " (incomplete: being changed, or interrupted)";
 
 	if (json_object_object_get(s, "node"))
-		printf("slice %s on node %s (underlay %s)%s\n", js(s, "slice"), js(s, "node"),
-		       js(s, "underlay"), inc);
+		printf("slice %s on node %s (underlay %s)%s\n", jstr(s, "slice"), jstr(s, "node"),
+		       jstr(s, "underlay"), inc);
 	else
-		printf("slice %s%s\n", js(s, "slice"), inc);
-	for (size_t i = 0; i < jn(s, "hosts"); i++) {
-		struct json_object *h = ja(s, "hosts", i);
-		long long np = ji(h, "processes");
+		printf("slice %s%s\n", jstr(s, "slice"), inc);
+	for (size_t i = 0; i < jlen(s, "hosts"); i++) {
+		struct json_object *h = jat(s, "hosts", i);
+		long long np = jint(h, "processes");
 
-		printf("  host %-12s pid %-7lld %-8s %lld process%s\n", js(h, "name"), ji(h, "pid"),
-		       jb(h, "running") ? "running" : "GONE", np, np == 1 ? "" : "es");
-		for (size_t k = 0; k < jn(h, "interfaces"); k++) {
-			struct json_object *f = ja(h, "interfaces", k);
+		printf("  host %-12s pid %-7lld %-8s %lld process%s\n", jstr(h, "name"), jint(h, "pid"),
+		       jbool(h, "running") ? "running" : "GONE", np, np == 1 ? "" : "es");
+		for (size_t k = 0; k < jlen(h, "interfaces"); k++) {
+			struct json_object *f = jat(h, "interfaces", k);
 
-			printf("    %-10s %-8s %-22s rx %-8llu tx %-8llu%s%s\n", js(f, "name"),
-			       dev_word(f, true), js(f, "link"), ju(f, "rx_packets"),
-			       ju(f, "tx_packets"), js(f, "discipline")[0] ? " " : "",
-			       js(f, "discipline"));
+			printf("    %-10s %-8s %-22s rx %-8llu tx %-8llu%s%s\n", jstr(f, "name"),
+			       dev_word(f, true), jstr(f, "link"), juint(f, "rx_packets"),
+			       juint(f, "tx_packets"), jstr(f, "discipline")[0] ? " " : "",
+			       jstr(f, "discipline"));
 		}
 	}
-	for (size_t p = 0; p < jn(s, "peers"); p++) {
-		struct json_object *pe = ja(s, "peers", p);
+	for (size_t p = 0; p < jlen(s, "peers"); p++) {
+		struct json_object *pe = jat(s, "peers", p);
 
-		printf("  peer %-12s underlay %s\n", js(pe, "node"), js(pe, "underlay"));
-		for (size_t k = 0; k < jn(pe, "tunnels"); k++) {
-			struct json_object *t = ja(pe, "tunnels", k);
+		printf("  peer %-12s underlay %s\n", jstr(pe, "node"), jstr(pe, "underlay"));
+		for (size_t k = 0; k < jlen(pe, "tunnels"); k++) {
+			struct json_object *t = jat(pe, "tunnels", k);
 
-			printf("    tunnel %-10s key 0x%08llx %-22s %-8s rx %-8llu tx %llu", js(t, "name"),
-			       ju(t, "key"), js(t, "link"), dev_word(t, false), ju(t, "rx_packets"),
-			       ju(t, "tx_packets"));
+			printf("    tunnel %-10s key 0x%08llx %-22s %-8s rx %-8llu tx %llu", jstr(t, "name"),
+			       juint(t, "key"), jstr(t, "link"), dev_word(t, false), juint(t, "rx_packets"),
+			       juint(t, "tx_packets"));
 			print_resv(t);
 			putchar('\n');
 		}
 	}
-	for (size_t i = 0; i < jn(s, "root_devices"); i++) {
-		struct json_object *d = ja(s, "root_devices", i);
+	for (size_t i = 0; i < jlen(s, "root_devices"); i++) {
+		struct json_object *d = jat(s, "root_devices", i);
 
-		printf("  root %-12s %-8s rx %-8llu tx %llu\n", js(d, "name"), dev_word(d, false),
-		       ju(d, "rx_packets"), ju(d, "tx_packets"));
+		printf("  root %-12s %-8s rx %-8llu tx %llu\n", jstr(d, "name"), dev_word(d, false),
+		       juint(d, "rx_packets"), juint(d, "tx_packets"));
 	}
 }
 

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A subscriber's event stream (docs/api.md, "Events"): the lines of
+ * $rundir/.events from the moment it subscribed, which every change
+ * appends to (api_event()), and the shortbridge joins made and taken apart
+ * in the root namespace, from the module's "events" multicast group.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/shortbridge.h>
+
+#include "api.h"
+#include "nl.h"
+#include "state.h"
+
+struct joins {
+	struct nl nl;
+	int family, fd;		/* fd -1: no shortbridge module */
+};
+
+static void joins_open(struct joins *j)
+{
+	int group;
+
+	j->fd = -1;
+	if (nl_open(&j->nl, NETLINK_GENERIC))
+		return;
+	j->family = genl_family(&j->nl, SHORTBRIDGE_GENL_NAME);
+	group = genl_group(&j->nl, SHORTBRIDGE_GENL_NAME, SHORTBRIDGE_MCGRP_EVENTS);
+	if (j->family < 0 || group < 0 ||
+	    mnl_socket_setsockopt(j->nl.sock, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group))) {
+		nl_close(&j->nl);
+		return;
+	}
+	j->fd = mnl_socket_get_fd(j->nl.sock);
+}
+
+static void add_port(struct json_object *ev, const char *key, const struct nlattr *a)
+{
+	char name[IF_NAMESIZE];
+	unsigned int ifindex;
+
+	if (!a || mnl_attr_validate(a, MNL_TYPE_U32))
+		return;
+	ifindex = mnl_attr_get_u32(a);
+	json_object_object_add(ev, key, if_indextoname(ifindex, name) ?
+			       json_object_new_string(name) : json_object_new_int64(ifindex));
+}
+
+/* One join message as an event line, sent to the subscriber. */
+static int join_event(int fd, const struct nlmsghdr *nlh, int family)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *port_a = NULL, *port_b = NULL, *attr;
+	struct json_object *ev;
+	const char *text;
+	int ret;
+
+	if (nlh->nlmsg_type != family || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*g)) ||
+	    (g->cmd != SHORTBRIDGE_CMD_NEW && g->cmd != SHORTBRIDGE_CMD_DEL))
+		return 0;
+	mnl_attr_for_each(attr, nlh, sizeof(*g)) {
+		if (mnl_attr_get_type(attr) == SHORTBRIDGE_A_PORT_A)
+			port_a = attr;
+		else if (mnl_attr_get_type(attr) == SHORTBRIDGE_A_PORT_B)
+			port_b = attr;
+	}
+	ev = json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string("join"));
+	json_object_object_add(ev, "state", json_object_new_string(
+				       g->cmd == SHORTBRIDGE_CMD_NEW ? "new" : "del"));
+	add_port(ev, "port_a", port_a);
+	add_port(ev, "port_b", port_b);
+	json_object_object_add(ev, "version", json_object_new_int(API_VERSION));
+	text = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN);
+	ret = send(fd, text, strlen(text), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0;
+	json_object_put(ev);
+	return ret ? -1 : 0;
+}
+
+static int joins_read(struct joins *j, int fd)
+{
+	ssize_t len = mnl_socket_recvfrom(j->nl.sock, j->nl.buf, sizeof(j->nl.buf));
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)j->nl.buf;
+	int rest = (int)len;
+
+	if (len < 0)
+		return errno == ENOBUFS || errno == EINTR ? 0 : -1;
+	for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest))
+		if (join_event(fd, nlh, j->family))
+			return -1;
+	return 0;
+}
+
+/* New lines of the events file from *pos on. */
+static int file_read(int ev, off_t *pos, int fd)
+{
+	char buf[65536];
+	struct stat st;
+	ssize_t n;
+
+	if (!fstat(ev, &st) && st.st_size < *pos)
+		*pos = 0;	/* truncated */
+	while ((n = pread(ev, buf, sizeof(buf), *pos)) > 0) {
+		if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
+			return -1;
+		*pos += n;
+	}
+	return 0;
+}
+
+void events_follow(int fd)
+{
+	int in = inotify_init1(IN_CLOEXEC), ev;
+	struct joins j;
+	char buf[4096];
+	off_t pos;
+
+	mkdir_p(run_dir(), 0755);
+	ev = open(api_events_path(), O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
+	if (in < 0 || ev < 0 || inotify_add_watch(in, api_events_path(), IN_MODIFY) < 0)
+		_exit(1);
+	pos = lseek(ev, 0, SEEK_END);
+	joins_open(&j);
+	for (;;) {
+		struct pollfd pf[3] = { { .fd = fd, .events = POLLIN },
+					{ .fd = in, .events = POLLIN },
+					{ .fd = j.fd, .events = POLLIN } };
+
+		if (poll(pf, 3, -1) < 0 && errno != EINTR)
+			_exit(1);
+		if (pf[0].revents)
+			_exit(0);	/* the client says nothing more: it went */
+		if ((pf[1].revents & POLLIN) && read(in, buf, sizeof(buf)) < 0)
+			_exit(1);
+		if (file_read(ev, &pos, fd))
+			_exit(0);
+		if ((pf[2].revents & POLLIN) && joins_read(&j, fd))
+			_exit(0);
+	}
+}
