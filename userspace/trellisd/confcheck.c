@@ -67,9 +67,7 @@ static bool vtysh_line(FILE *m, const char *s, const char *name, const char *hos
 		add_line(m, name, line, 0, msg, host, false);
 		return true;
 	}
-	text += 3;
-	if (*text == ' ')
-		text++;	/* vtysh's separator; the line's own indent follows */
+	text += 3;	/* "]: ", then the line as written */
 	snprintf(buf, sizeof(buf), "%.*s: `%s'", (int)(rb - msg), msg, text + strspn(text, " \t"));
 	add_line(m, name, line, (long)strspn(text, " \t") + 1, buf, host, false);
 	return true;

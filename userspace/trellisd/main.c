@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{ "events",	cmd_events,	"events   (follow the daemon's events, one JSON object a line)" },
 	{ "import",	cmd_import,	"import GRAPH.graphml|GRAPH.gml [--slice NAME] [--nodes N] [--underlay ADDRESS] [--km-delay US] [-o OUT.topo]" },
 	{ "graph",	cmd_graph,	"graph FILE|SLICE -o OUT.svg|OUT.png|OUT.dot [--layout dot|neato|fdp|sfdp|circo]" },
+	{ "validate",	cmd_validate,	"validate SLICE [--timeout SECONDS]   (adjacencies, loopback reachability, expect lines)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

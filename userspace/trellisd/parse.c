@@ -1759,12 +1759,36 @@ static void check_host_routing(struct parser *p, const struct host *h)
 		      h->frr.set ? "frr" : "bird");
 }
 
+/* A host's `routing' line takes what it does not say from the slice's line
+ * for that protocol (but for `as', which on a host is its own AS): the
+ * timers of the two ends of a link must agree. */
+static void inherit_routing(struct parser *p, struct host *h)
+{
+	for (int pr = 0; pr < RP_N; pr++) {
+		struct autoroute *r = &h->autoroute[pr];
+		const struct autoroute *s = &p->t->autoroute[pr];
+
+		if (!r->set || !s->set)
+			continue;
+		if (!r->daemon)
+			r->daemon = s->daemon;
+		if (!r->hello && !r->dead) {
+			r->hello = s->hello;
+			r->dead = s->dead;
+		}
+		if (!r->area)
+			r->area = s->area;
+	}
+}
+
 static void check_autoconf(struct parser *p)
 {
 	struct topo *t = p->t;
 
-	for (size_t hi = 0; hi < t->n_hosts; hi++)
+	for (size_t hi = 0; hi < t->n_hosts; hi++) {
+		inherit_routing(p, &t->hosts[hi]);
 		check_host_routing(p, &t->hosts[hi]);
+	}
 	for (size_t i = 0; i < t->n_expects; i++) {
 		struct expect *ex = &t->expects[i];
 

@@ -28,8 +28,14 @@ struct gen {
 	struct ifc *ifs;
 	size_t n_ifs;
 	char rid[INET_ADDRSTRLEN];
+	const struct endpoint *peer_end;	/* bgp_peers: the neighbour's end */
 	FILE *f;
 };
+
+void rg_bird_bgp_name(char *buf, size_t len, size_t li, size_t ei, int family)
+{
+	snprintf(buf, len, "bgp_l%zu_e%zu_v%d", li, ei, family == AF_INET ? 4 : 6);
+}
 
 static bool hand_written(const struct host *h)
 {
@@ -233,6 +239,7 @@ static void bgp_peers(struct gen *g, void (*fn)(struct gen *, const struct prefi
 			for (int fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
 				const struct prefix *a = first_of(o->addrs, o->n_addrs, fam);
 
+				g->peer_end = o;
 				if (a && first_of(c->e->addrs, c->e->n_addrs, fam))
 					fn(g, a, (size_t)o->host, c, n++);
 			}
@@ -341,13 +348,19 @@ static void bird_ospf(struct gen *g, bool v6)
 static void bird_peer(struct gen *g, const struct prefix *a, size_t peer,
 		      const struct ifc *c, int n)
 {
+	const struct endpoint *o_end = g->peer_end;
 	bool v6 = a->family == AF_INET6;
 	char s[INET6_ADDRSTRLEN];
 
-	fprintf(g->f, "protocol bgp bgp%d from ebgp {\n\tdescription \"%s %s\";\n"
+	char name[64];
+
+	(void)n;
+	rg_bird_bgp_name(name, sizeof(name), (size_t)(c->l - g->t->links),
+			 (size_t)(o_end - c->l->ends), a->family);
+	fprintf(g->f, "protocol bgp %s from trellis_ebgp {\n\tdescription \"%s %s\";\n"
 		"\tneighbor %s as %u;\n\t%s {\n\t\timport all;\n"
 		"\t\texport where source ~ [ RTS_BGP, RTS_DEVICE ];\n\t};\n}\n\n",
-		n + 1, g->t->hosts[peer].name, c->e->ifname, addr_str(a, s, sizeof(s)),
+		name, g->t->hosts[peer].name, c->e->ifname, addr_str(a, s, sizeof(s)),
 		rg_as(g->t, peer), v6 ? "ipv6" : "ipv4");
 }
 
@@ -358,7 +371,7 @@ static void bird_bgp(struct gen *g)
 	if (!r)
 		return;
 	fprintf(g->f, "protocol direct {\n\tipv4;\n\tipv6;\n\tinterface \"lo\";\n}\n\n"
-		"template bgp ebgp {\n\tlocal as %u;\n\thold time %u;\n\tkeepalive time %u;\n"
+		"template bgp trellis_ebgp {\n\tlocal as %u;\n\thold time %u;\n\tkeepalive time %u;\n"
 		"\tconnect delay time 1;\n\tconnect retry time 1;\n\terror wait time 1, 10;\n}\n\n",
 		rg_as(g->t, g->hi), rg_dead(r) < 3 ? 3 : rg_dead(r), rg_hello(r));
 	bgp_peers(g, bird_peer);

@@ -29,6 +29,10 @@ uint32_t rg_dead(const struct autoroute *r);
  * address, else 0.0.N.N from its index; into buf (16 bytes). */
 const char *rg_router_id(const struct topo *t, size_t hi, char *buf, size_t len);
 
+/* The name of a generated BIRD BGP protocol: the session to end ei of link
+ * li, in family (AF_INET or AF_INET6). */
+void rg_bird_bgp_name(char *buf, size_t len, size_t li, size_t ei, int family);
+
 /* Host hi's generated frr.conf or bird.conf (malloc'd), or NULL if it gets
  * none.  *daemons: the FRR daemons it needs (bit d for topo_frr_daemons[d],
  * zebra included).  Pure: the same model gives the same text. */

@@ -23,6 +23,7 @@ int cmd_logs(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_import(int argc, char **argv);	/* import.c */
 int cmd_graph(int argc, char **argv);	/* graph.c */
+int cmd_validate(int argc, char **argv);	/* validate.c */
 
 /* A slice name, or the slice named in a topology file (NULL on errors). */
 const char *slice_arg(const char *arg, char *buf, size_t len);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "confcheck.h"
 #include "daemon.h"
 #include "deploy.h"
 #include "names.h"
@@ -91,6 +92,10 @@ int cmd_up(int argc, char **argv)
 		errorf("up %s: %zu error%s, nothing changed", file, dg.n, dg.n == 1 ? "" : "s");
 		diag_free(&dg);
 		return 1;
+	}
+	if (confcheck(&t) > 0) {	/* each daemon's own checker */
+		errorf("up %s: routing configurations refused, nothing changed", t.slice);
+		goto out_topo;
 	}
 	if (state_lock("up"))
 		goto out_topo;
