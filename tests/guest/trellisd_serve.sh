@@ -72,7 +72,7 @@ answers()
 socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$SOCK"
 }
 serve_pid=
-start_serve()
+start_serve()	# (environment: the daemon's)
 {
 	"$T" serve --policy "$tmp/policy.conf" >> "$tmp/serve.log" 2>&1 &
 	serve_pid=$!
@@ -113,7 +113,7 @@ check_value "exec: the command's exit status comes back" 7 \
 check_output "exec: stdin reaches the command" "hello-from-alice" \
 	bash -c "echo hello-from-alice | (cd $tmp/alice && runuser -u alice -- $T exec sa a1 -- cat)"
 check_output "logs: alice reads her host's logs" "a1" as alice "$T" logs sa a1
-as alice "$T" exec sa a1 -- sleep 1000 &
+{ as alice "$T" exec sa a1 -- sleep 1000 & } 2>/dev/null
 wait_for 60 pgrep -f '^sleep 1000$' > /dev/null
 client=$(pgrep -n -u alice -f "exec sa a1 -- sleep 1000")
 kill "$client"
@@ -153,14 +153,14 @@ check "alice: link up on her slice" as alice "$T" link up sa a1:eth0
 
 if insmod_built shortbridge 2>/dev/null; then
 	ip link add trl-ja type dummy && ip link add trl-jb type dummy
-	defer ip link del trl-ja
-	defer ip link del trl-jb
 	check "root: sb add through the daemon" "$T" sb add trl-ja trl-jb
 	check "root: sb del through the daemon" "$T" sb del trl-ja
 	check "events: shortbridge join made" wait_for 30 \
 		grep -q '"event":"join","state":"new","port_a":"trl-ja","port_b":"trl-jb"' "$tmp/events"
 	check "events: shortbridge join taken apart" wait_for 30 \
 		grep -q '"event":"join","state":"del","port_a":"trl-ja","port_b":"trl-jb"' "$tmp/events"
+	ip link del trl-ja
+	ip link del trl-jb
 else
 	skip "events: shortbridge joins" "the shortbridge module does not load"
 fi
@@ -236,29 +236,8 @@ chain=$tmp/chain.topo
 	for i in $(seq 29); do echo "link c$i:east c$((i + 1)):west"; done
 } > "$chain"
 
-crash()	# serve | all: kill the daemon, or it and the change's processes
+after_restart()	# what: the slice is completed or rolled back, and down works
 {
-	local up_pid worker child state deadline=$((SECONDS + 120))
-
-	"$T" up "$chain" > "$tmp/chain.up" 2>&1 &
-	up_pid=$!
-	# No sleep here: the deploy must not end before the kill.
-	until [ -d /run/trellis/chain ] || [ $SECONDS -ge $deadline ]; do :; done
-	worker=$(pgrep -n -P "$serve_pid")
-	child=${worker:+$(pgrep -n -P "$worker")}
-	state=building
-	test -e /run/trellis/chain/complete && state="already complete"
-	kill -9 "$serve_pid"
-	[ "$1" = all ] && [ -n "$child" ] && kill -9 "$worker" "$child"
-	wait "$serve_pid" 2>/dev/null
-	if [ "$state" = building ] && [ -n "$child" ]; then
-		ok "crash ($1): daemon killed while chain was being built"
-	else
-		fail "crash ($1): daemon killed while chain was being built" \
-			"state: $state, worker: ${worker:-none}, its child: ${child:-none}"
-	fi
-	wait $up_pid
-	start_serve
 	check "crash ($1): the daemon starts again" answers
 	if test -e /run/trellis/chain/complete; then
 		ok "crash ($1): chain completed"
@@ -269,13 +248,55 @@ crash()	# serve | all: kill the daemon, or it and the change's processes
 		"$T" down chain
 	else
 		ok "crash ($1): chain rolled back"
-		check_value "crash ($1): no holder left" "" pgrep '^trellis:c'
+		check_fails "crash ($1): no holder left" pgrep '^trellis:c'
 		check "crash ($1): up works again" "$T" up "$chain"
 		check "crash ($1): down works" "$T" down chain
 	fi
 }
-crash serve
-crash all
+
+# The daemon alone, killed as soon as the deploy has begun: its worker
+# finishes the change and replies.
+crash_serve()
+{
+	local up_pid state=building deadline=$((SECONDS + 120))
+
+	"$T" up "$chain" > "$tmp/chain.up" 2>&1 &
+	up_pid=$!
+	# No sleep and no lookups here: the deploy must not end before the kill.
+	until [ -d /run/trellis/chain ] || [ $SECONDS -ge $deadline ]; do :; done
+	[ -e /run/trellis/chain/complete ] && state="already complete"
+	kill -9 "$serve_pid"
+	wait "$serve_pid" 2>/dev/null
+	if [ "$state" = building ]; then
+		ok "crash (serve): daemon killed while chain was being built"
+	else
+		fail "crash (serve): daemon killed while chain was being built" "state: $state"
+	fi
+	check "crash (serve): the client gets its reply" wait $up_pid
+	start_serve
+	after_restart serve
+}
+
+# The deploy's own process killed at its 20th step (TRELLIS_CRASH_AT),
+# then the daemon: nobody finishes the change.
+crash_all()
+{
+	local journal
+
+	stop_serve
+	TRELLIS_CRASH_AT=20 start_serve
+	check_error "crash (all): the deploy's process is killed mid-way" "up was killed by signal 9" \
+		"$T" up "$chain"
+	journal=$(grep -c '^host' /run/trellis/chain/journal 2>/dev/null)
+	check_fails "crash (all): chain left incomplete (${journal:-0} hosts journaled)" \
+		test -e /run/trellis/chain/complete
+	kill -9 "$serve_pid"
+	wait "$serve_pid" 2>/dev/null
+	start_serve
+	after_restart all
+}
+crash_serve
+crash_all
 
 stop_serve
 check "events: slice up" grep -q '"event":"slice","slice":"sa","state":"up"' "$tmp/events"

@@ -111,8 +111,9 @@ static int print_reply(struct json_object *reply)
 		fputs(json_object_get_string(v), stdout);
 	if (json_object_object_get_ex(reply, "stderr", &v))
 		fputs(json_object_get_string(v), stderr);
+	/* A command that failed said why itself, unless it was killed. */
 	if (json_object_object_get_ex(reply, "error", &e) && api_str(e, "reason") &&
-	    strcmp(api_str(e, "kind"), "failed"))
+	    (strcmp(api_str(e, "kind"), "failed") || status > 128))
 		fprintf(stderr, "trellisd: %s: %s\n", api_str(e, "kind"), api_str(e, "reason"));
 	return status;
 }

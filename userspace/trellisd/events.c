@@ -3,7 +3,8 @@
  * A subscriber's event stream (docs/api.md, "Events"): the lines of
  * $rundir/.events from the moment it subscribed, which every change
  * appends to (api_event()), and the shortbridge joins made and taken apart
- * in the root namespace, from the module's "events" multicast group.
+ * in the root namespace, from the module's "events" multicast group
+ * (joined as soon as the module is loaded).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -138,8 +139,11 @@ void events_follow(int fd)
 					{ .fd = in, .events = POLLIN },
 					{ .fd = j.fd, .events = POLLIN } };
 
-		if (poll(pf, 3, -1) < 0 && errno != EINTR)
+		/* Without the module, look for it again now and then. */
+		if (poll(pf, 3, j.fd < 0 ? 2000 : -1) < 0 && errno != EINTR)
 			_exit(1);
+		if (j.fd < 0)
+			joins_open(&j);
 		if (pf[0].revents)
 			_exit(0);	/* the client says nothing more: it went */
 		if ((pf[1].revents & POLLIN) && read(in, buf, sizeof(buf)) < 0)

@@ -783,10 +783,10 @@ static int handle(struct req *r, const char *policy_path)
 		ret = slice_of(r) ? 2 : check_names(r);
 	if (ret)
 		return ret;
-	if (!strcmp(r->cmd->name, "up") && r->slice[0] && slice_exists(r->slice))
-		return refuse(API_INVALID, "up %s: the slice is already up (apply changes it)", r->slice);
 	if ((r->cmd->flags & R_MUTATES) && state_lock(r->cmd->name))
 		return refuse(API_FAILED, "%s: cannot take the state lock", r->cmd->name);
+	if (!strcmp(r->cmd->name, "up") && r->slice[0] && slice_exists(r->slice))
+		return refuse(API_INVALID, "up %s: the slice is already up (apply changes it)", r->slice);
 	ret = authorize(r);
 	if (!ret && r->have_t && (r->cmd->flags & R_MUTATES)) {
 		src_as(r, true);
@@ -928,10 +928,13 @@ static struct json_object *run_command(struct req *r, const char *policy_path)
 	close(p[0]);
 	if (reply)
 		json_object_object_add(reply, "status", json_object_new_int(status));
+	else if (status > 128)
+		reply = api_error(API_FAILED, status, "%s was killed by signal %d",
+				  api_str(r->msg, "command"), status - 128);
 	else if (status)
 		reply = api_error(API_FAILED, status, "%s failed (exit status %d)%s",
-				  json_object_get_string(json_object_object_get(r->msg, "command")),
-				  status, cap[1] < 0 ? "; its messages went to your stderr" : "");
+				  api_str(r->msg, "command"), status,
+				  cap[1] < 0 ? "; its messages went to your stderr" : "");
 	else
 		reply = api_ok();
 	add_captured(reply, "stdout", cap[0]);
