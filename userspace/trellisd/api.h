@@ -81,18 +81,4 @@ void events_follow(int fd) __attribute__((noreturn));
 /* Completes or rolls back a change the last daemon left unfinished. */
 void request_recover(const char *policy_path);
 
-/* Owners: $rundir/SLICE/owner holds the uid that deployed it (none:
- * root, deployed without the daemon). */
-uid_t slice_owner(const char *slice);
-int slice_set_owner(const char *slice, uid_t uid);
-
-struct policy;
-struct slice_limits;
-/* Reads and resolves policy.conf: 0 (a missing file is an empty policy
- * unless must_exist), or -1 with every error in msg. */
-int policy_load(struct policy *p, const char *path, bool must_exist, char *msg, size_t len);
-/* The limits of a slice's cgroup: from policy while a request deploys it,
- * else as recorded in $rundir/SLICE/limits.  0 or -errno. */
-int slice_limits_get(const char *slice, struct slice_limits *l);
-
 #endif

@@ -34,6 +34,7 @@
 #include "api.h"
 #include "cgroup.h"
 #include "names.h"
+#include "owner.h"
 #include "policy.h"
 #include "state.h"
 #include "trellisd.h"
@@ -416,54 +417,6 @@ static int check_sources(const struct req *r)
 	return 0;
 }
 
-/* ----- owners ----- */
-
-static void owner_path(const char *slice, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/owner", slice_dir(slice));
-}
-
-/* The slice's owner; root if it has no record (deployed without the
- * daemon). */
-uid_t slice_owner(const char *slice)
-{
-	char path[PATH_MAX];
-	unsigned int uid = 0;
-	FILE *f;
-
-	owner_path(slice, path, sizeof(path));
-	f = fopen(path, "re");
-	if (f) {
-		if (fscanf(f, "%u", &uid) != 1)
-			uid = 0;
-		fclose(f);
-	}
-	return (uid_t)uid;
-}
-
-static int put_atomic(const char *path, const char *text)
-{
-	char tmp[PATH_MAX];
-	int err;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	err = write_file(tmp, text);
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
-int slice_set_owner(const char *slice, uid_t uid)
-{
-	char path[PATH_MAX], text[32];
-
-	owner_path(slice, path, sizeof(path));
-	snprintf(text, sizeof(text), "%u\n", (unsigned int)uid);
-	return put_atomic(path, text);
-}
-
 static int authorize(struct req *r)
 {
 	const char *c = r->cmd->name;
@@ -485,113 +438,12 @@ static int authorize(struct req *r)
 
 /* ----- quotas ----- */
 
-static int lookup_user(const char *name, unsigned int *id)
-{
-	struct passwd *pw = getpwnam(name);
-
-	if (!pw)
-		return -1;
-	*id = pw->pw_uid;
-	return 0;
-}
-
-static int lookup_group(const char *name, unsigned int *id)
-{
-	struct group *gr = getgrnam(name);
-
-	if (!gr)
-		return -1;
-	*id = gr->gr_gid;
-	return 0;
-}
-
-/* Loads policy.conf: 0 (an absent default file is an empty policy), or
- * -1 with the message in msg. */
-int policy_load(struct policy *p, const char *path, bool must_exist, char *msg, size_t len)
-{
-	struct diag d = { 0 };
-	char *text = NULL;
-	size_t size = 0, n;
-	char buf[8192];
-	FILE *f, *m;
-	int err;
-
-	f = fopen(path, "re");
-	if (!f && errno == ENOENT && !must_exist)
-		return policy_parse(p, "", path, &d);
-	if (!f) {
-		snprintf(msg, len, "%s: %m", path);
-		return -1;
-	}
-	m = open_memstream(&text, &size);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, m);
-	fclose(m);
-	fclose(f);
-	err = policy_parse(p, text, path, &d) || policy_resolve(p, lookup_user, lookup_group, &d);
-	free(text);
-	if (err) {
-		join_diag(&d, msg, len);
-		diag_free(&d);
-		policy_free(p);
-		return -1;
-	}
-	return 0;
-}
-
-struct uses {
-	struct slice_use *u;
-	gid_t (*gids)[MAX_GROUPS];
-	size_t n;
-};
-
-/* Every deployed slice's use, and self's index in it (-1: not deployed). */
-static void uses_load(const struct policy *p, const char *self, struct uses *us, int *self_i)
-{
-	char **slices = state_slices();
-	size_t n = 0;
-
-	while (slices[n])
-		n++;
-	us->u = calloc(n + 1, sizeof(*us->u));
-	us->gids = calloc(n + 1, sizeof(*us->gids));
-	if (!us->u || !us->gids)
-		abort();
-	*self_i = -1;
-	for (size_t i = 0; i < n; i++) {
-		struct slice_use *u = &us->u[us->n];
-		struct diag d = { 0 };
-		struct passwd *pw;
-		struct topo t;
-		int ng = MAX_GROUPS;
-
-		u->owner = slice_owner(slices[i]);
-		pw = getpwuid(u->owner);
-		if (!pw || getgrouplist(pw->pw_name, pw->pw_gid, us->gids[us->n], &ng) < 0)
-			ng = 0;
-		u->gids = us->gids[us->n];
-		u->n_gids = (size_t)ng;
-		if (state_topo(slices[i], &t, &d)) {
-			diag_free(&d);
-			policy_use(p, 0, 0, u);
-		} else {
-			policy_use(p, t.n_hosts, t.n_links, u);
-			topo_free(&t);
-		}
-		if (!strcmp(slices[i], self))
-			*self_i = (int)us->n;
-		us->n++;
-		free(slices[i]);
-	}
-	free(slices);
-}
-
 static int admit(const struct req *r, const char *policy_path)
 {
 	struct principal who = { .uid = r->uid, .name = r->user, .gids = r->gids,
 				 .n_gids = (size_t)r->n_gids };
 	struct slice_use ask = { .owner = r->uid };
-	struct uses us = { 0 };
+	struct slice_uses us = { 0 };
 	struct policy p;
 	char msg[1024];
 	int self, ret = 0;
@@ -600,57 +452,23 @@ static int admit(const struct req *r, const char *policy_path)
 		return 0;
 	if (policy_load(&p, policy_path, false, msg, sizeof(msg)))
 		return refuse(API_FAILED, "policy: %s", msg);
-	uses_load(&p, r->slice, &us, &self);
+	slice_uses_load(&p, r->slice, &us, &self);
 	policy_use(&p, r->t.n_hosts, r->t.n_links, &ask);
 	if (self >= 0)
 		for (int k = 0; k < N_RES; k++)
 			ask.v[k] -= us.u[self].v[k];	/* apply: only the growth */
 	if (policy_admit(&p, &who, us.u, us.n, &ask, msg, sizeof(msg)))
 		ret = refuse(API_QUOTA, "%s; nothing changed", msg);
-	free(us.u);
-	free(us.gids);
+	slice_uses_free(&us);
 	policy_free(&p);
 	return ret;
-}
-
-/* The limits a slice's cgroup gets (cgroup.c): while a request deploys it,
- * from policy; otherwise as recorded in its state. */
-static struct slice_limits req_limits;
-static char req_limits_slice[TOPO_NAME_LEN];
-
-int slice_limits_get(const char *slice, struct slice_limits *l)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	int ok;
-
-	if (req_limits_slice[0] && !strcmp(slice, req_limits_slice)) {
-		*l = req_limits;
-		return 0;
-	}
-	snprintf(path, sizeof(path), "%s/limits", slice_dir(slice));
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	ok = fscanf(f, "memory_bytes %lld pids %ld", &l->memory_bytes, &l->pids) == 2;
-	fclose(f);
-	return ok ? 0 : -EINVAL;
-}
-
-static void record_limits(const char *slice)
-{
-	char path[PATH_MAX], text[96];
-
-	snprintf(path, sizeof(path), "%s/limits", slice_dir(slice));
-	snprintf(text, sizeof(text), "memory_bytes %lld pids %ld\n", req_limits.memory_bytes,
-		 req_limits.pids);
-	put_atomic(path, text);
 }
 
 /* The slice's cgroup with its limits, before up or apply starts anything
  * in it (they find it made).  Root's slices get no limits. */
 static int set_limits(const struct req *r, const char *policy_path)
 {
+	struct slice_limits l = { 0 };
 	char msg[1024];
 	struct policy p;
 	int err;
@@ -658,14 +476,14 @@ static int set_limits(const struct req *r, const char *policy_path)
 	if (!r->have_t || r->uid == 0 || strcmp(r->cmd->name, "check") == 0 ||
 	    policy_load(&p, policy_path, false, msg, sizeof(msg)))
 		return 0;
-	snprintf(req_limits_slice, sizeof(req_limits_slice), "%s", r->slice);
-	policy_slice_limits(&p, r->t.n_hosts, &req_limits);
+	policy_slice_limits(&p, r->t.n_hosts, &l);
 	policy_free(&p);
-	if (!req_limits.memory_bytes && !req_limits.pids)
+	slice_limits_pending(r->slice, &l);
+	if (!l.memory_bytes && !l.pids)
 		return 0;
 	if (cgroup_create(r->slice, msg, sizeof(msg)))
 		return refuse(API_FAILED, "%s %s: %s; nothing changed", r->cmd->name, r->slice, msg);
-	err = cgroup_set_limits(r->slice, &req_limits);
+	err = cgroup_set_limits(r->slice, &l);
 	if (err)
 		return refuse(API_FAILED, "%s %s: cannot set its cgroup's limits: %s; nothing changed",
 			      r->cmd->name, r->slice, strerror(-err));
@@ -688,7 +506,7 @@ static void inflight_begin(const struct req *r)
 
 	snprintf(text, sizeof(text), "%s %s %u\n", r->cmd->name, r->slice[0] ? r->slice : "-",
 		 (unsigned int)r->uid);
-	put_atomic(inflight_path(), text);
+	record_write(inflight_path(), text);
 }
 
 static void event_link(const struct req *r)
@@ -709,10 +527,10 @@ static void changed(const struct req *r)
 
 	if (!strcmp(c, "up")) {
 		slice_set_owner(r->slice, r->uid);
-		record_limits(r->slice);
+		slice_limits_record(r->slice);
 		api_event_slice(r->slice, "up", (long)r->uid);
 	} else if (!strcmp(c, "apply")) {
-		record_limits(r->slice);
+		slice_limits_record(r->slice);
 		api_event_slice(r->slice, "changed", (long)slice_owner(r->slice));
 	} else if (!strcmp(c, "down")) {
 		api_event_slice(r->slice, "down", (long)r->uid);

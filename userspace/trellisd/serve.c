@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "owner.h"
 #include "policy.h"
 #include "state.h"
 #include "trellisd.h"
@@ -226,7 +227,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (policy_load(&p, o.policy, o.policy_given, msg, sizeof(msg))) {
 		fprintf(stderr, "%s\n", msg);
-		errorf("serve: policy %s has errors", o.policy);
+		errorf("serve: cannot use policy %s", o.policy);
 		return 1;
 	}
 	policy_free(&p);

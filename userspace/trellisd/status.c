@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "api.h"
+#include "owner.h"
 #include "cgroup.h"
 #include "deploy.h"
 #include "names.h"
