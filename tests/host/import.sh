@@ -158,6 +158,19 @@ check_value "graph eurolab: 28 hosts drawn" 28 svg_nodes "$work/eurolab.svg"
 check_value "graph eurolab: the 5 links across nodes carry their keys" 5 \
 	bash -c "'$TRELLISD' graph '$work/eurolab.topo' -o '$work/eurolab.dot' && grep -c 'label=\"GRE key' '$work/eurolab.dot'"
 check_output "graph eurolab: a link labelled with its delay" "delay 1.749ms" cat "$work/eurolab.dot"
+check "graph of the 750 hosts on 2 nodes -o SVG" \
+	"$TRELLISD" graph "$work/g750-2.topo" -o "$work/g750-2.svg"
+check_value "graph of the 750 hosts: 750 drawn" 750 svg_nodes "$work/g750-2.svg"
+# The same hosts split at 15 degrees east: with this placement Debian 12's
+# Graphviz frees a block twice when a dot layout is freed (clusters and
+# edge labels), which aborted trellisd graph while it freed the layout.
+awk 'BEGIN { print "node west underlay 192.0.2.1"; print "node east underlay 192.0.2.2" }
+	/^host / { split($0, c, ", "); split(c[2], ll, " ")
+		   $0 = "host " $2 " node " (ll[2] + 0 < 15 ? "west" : "east") }
+	{ print }' "$work/g750.topo" > "$work/g750-15e.topo"
+check "graph of the 750 hosts split at 15E -o SVG (a Graphviz double free)" \
+	"$TRELLISD" graph "$work/g750-15e.topo" -o "$work/g750-15e.svg"
+check_value "graph of the 750 hosts split at 15E: 750 drawn" 750 svg_nodes "$work/g750-15e.svg"
 check_error "graph -o x.jpg is refused" "must end in .svg, .png or .dot" \
 	"$TRELLISD" graph topo/ring.topo -o "$work/x.jpg"
 check_error "graph of a slice that is not deployed" "neither a file nor a deployed slice" \
