@@ -151,6 +151,28 @@ check_error "alice: batch is root only" "batch is for root only" as alice "$T" b
 check "alice: link down on her slice" as alice "$T" link down sa a1:eth0
 check "alice: link up on her slice" as alice "$T" link up sa a1:eth0
 
+# --- changes one at a time, reads beside them ------------------------------------
+python3 -c 'import fcntl, sys, time
+f = open("/run/trellis/.lock", "a"); fcntl.lockf(f, fcntl.LOCK_EX)
+print("locked", flush=True); time.sleep(600)' > "$tmp/locker" &
+locker=$!
+wait_for 30 grep -q locked "$tmp/locker"
+as alice "$T" link down sa a2:eth0 > "$tmp/held.out" 2>&1 &
+held=$!
+check "status answers while a change waits for the lock" "$T" status sa
+check "the change waits for the lock" kill -0 $held
+check_value "the waiting change has not acted yet" true \
+	bash -c "$T status --json sa | jq '.[0].hosts[] | select(.name == \"a2\") | .interfaces[0].admin_up'"
+kill $locker
+if wait $held; then
+	ok "the change ran once the lock was free"
+else
+	fail "the change ran once the lock was free" "$(cat "$tmp/held.out")"
+fi
+check_value "a2:eth0 down now" false \
+	bash -c "$T status --json sa | jq '.[0].hosts[] | select(.name == \"a2\") | .interfaces[0].admin_up'"
+check "alice: link up again" as alice "$T" link up sa a2:eth0
+
 if insmod_built shortbridge 2>/dev/null; then
 	ip link add trl-ja type dummy && ip link add trl-jb type dummy
 	check "root: sb add through the daemon" "$T" sb add trl-ja trl-jb
@@ -302,11 +324,27 @@ crash_all()
 crash_serve
 crash_all
 
+# --- what the daemon costs with 100 slices -------------------------------------
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$serve_pid/status"; }
+rss0=$(rss)
+n=0
+for i in $(seq 100); do
+	printf 'slice m%d\nhost h\n' "$i" > "$tmp/m$i.topo"
+	"$T" up "$tmp/m$i.topo" > /dev/null 2>&1 && n=$((n + 1))
+done
+check_value "100 one-host slices up through the daemon" 100 echo "$n"
+echo "# daemon VmRSS: $rss0 kB with no slice, $(rss) kB with $n slices"
+n=0
+for i in $(seq 100); do "$T" down "m$i" > /dev/null 2>&1 && n=$((n + 1)); done
+check_value "100 slices down through the daemon" 100 echo "$n"
+
 stop_serve
 check "events: slice up" grep -q '"event":"slice","slice":"sa","state":"up"' "$tmp/events"
 check "events: link down" grep -q '"event":"link","slice":"sa","end":"a1:eth0","state":"down"' "$tmp/events"
 check "events: slice down" grep -q '"event":"slice","slice":"sb","state":"down"' "$tmp/events"
 check "events: the daemon's exit" grep -q '"event":"daemon","state":"exit"' "$tmp/events"
+check "events: the interrupted up rolled back" \
+	grep -q '"event":"slice","slice":"chain","state":"rolled-back"' "$tmp/events"
 check "events: a start after a crash" grep -q '"state":"start","pid":[0-9]*,"after":"crash"' "$tmp/events"
 kill $events_pid 2>/dev/null
 

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -762,14 +763,17 @@ static struct json_object *run_command(struct req *r, const char *policy_path)
 
 void request_serve(int fd, const char *policy_path)
 {
+	struct timeval tv = { .tv_sec = 60 };
 	struct json_object *reply;
 	struct req r = { 0 };
 
 	signal(SIGPIPE, SIG_IGN);
 	api_conn_init(&r.conn, fd);
-	if (peer(&r, fd))
+	if (peer(&r, fd) || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
 		_exit(1);
-	r.msg = api_recv(&r.conn);
+	r.msg = api_recv(&r.conn);	/* a client that says nothing is let go */
+	tv.tv_sec = 0;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (!r.msg) {
 		reply = api_error(API_INVALID, 2, "malformed request: %s",
 				  errno == EMSGSIZE ? "longer than 16 MiB" :

@@ -238,12 +238,12 @@ int cmd_serve(int argc, char **argv)
 		return 1;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	event_start();
+	request_recover(o.policy);	/* before the reaper: it waits for its child */
 	sa.sa_handler = on_child;
 	sa.sa_flags = SA_NOCLDSTOP;
 	sigaction(SIGCHLD, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	event_start();
-	request_recover(o.policy);
 	fprintf(stderr, "trellisd: serve: listening on %s\n", own ? o.socket : "systemd's socket");
 	loop(lfd, o.policy);
 	event_exit();
