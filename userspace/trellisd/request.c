@@ -179,6 +179,23 @@ static void root_creds(const struct saved_creds *s)
 		abort();	/* never keep the client's groups */
 }
 
+/* A client's file must stay a regular file: a FIFO swapped in after the
+ * checks would block the change, and the lock, for ever.  Closes fd if
+ * not; else gives it back its blocking mode. */
+static int not_regular(int fd, int flags)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if (!(flags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return 0;
+}
+
 int src_open(const char *path, int flags)
 {
 	struct saved_creds s;
@@ -190,9 +207,11 @@ int src_open(const char *path, int flags)
 		return open(path, flags);
 	if (client_creds(&s))
 		return -1;
-	fd = open(path, flags);
+	fd = open(path, flags | O_NONBLOCK);
 	err = errno;
 	root_creds(&s);
+	if (fd >= 0 && !(flags & O_DIRECTORY) && not_regular(fd, flags))
+		return -1;
 	errno = err;
 	return fd;
 }
@@ -401,17 +420,14 @@ static int check_sources(const struct req *r)
 		if (h->bird.set && h->bird.config)
 			paths[n++] = h->bird.config;
 		for (size_t k = 0; k < n; k++) {
-			int fd = src_open(paths[k], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-			struct stat st;
+			int fd = src_open(paths[k], O_RDONLY | O_CLOEXEC);
 
+			if (fd < 0 && errno == EINVAL)
+				return refuse(API_INVALID, "host %s: %s is not a regular file",
+					      h->name, paths[k]);
 			if (fd < 0)
 				return refuse(API_DENIED, "host %s: cannot read %s as %s: %m",
 					      h->name, paths[k], r->user);
-			if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-				close(fd);
-				return refuse(API_INVALID, "host %s: %s is not a regular file",
-					      h->name, paths[k]);
-			}
 			close(fd);
 		}
 	}
