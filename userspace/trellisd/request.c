@@ -66,6 +66,7 @@ static const struct rcmd rcmds[] = {
 	{ "status", cmd_status, 0, 0 },
 	{ "exec",   cmd_exec,   R_OWNED, 1 },
 	{ "logs",   cmd_logs,   R_OWNED, 1 },
+	{ "validate", cmd_validate, R_OWNED, 1 },
 	{ "link",   cmd_link,   R_MUTATES | R_OWNED, 2 },
 	{ "sb",     cmd_sb,     R_ROOT | R_MUTATES, 0 },
 	{ "egre",   cmd_egre,   R_ROOT | R_MUTATES, 0 },
