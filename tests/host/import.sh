@@ -36,11 +36,17 @@ for f in basic.graphml multi.gml nocoords.graphml labels.gml isolated.graphml se
 		diff -u "$data/expected/$name.topo" "$work/$name.topo"
 	check "import $f: trellisd check accepts the output" "$TRELLISD" check "$work/$name.topo"
 done
-check "import eurolab.graphml --nodes 2 --underlay 198.51.100.1 --km-delay 4.9" \
-	do_import eurolab.graphml --nodes 2 --underlay 198.51.100.1 --km-delay 4.9
+check "import eurolab.graphml --nodes 2 --underlay 198.51.100.1 --km-delay 4.9 --routing ospf --daemon mixed" \
+	do_import eurolab.graphml --nodes 2 --underlay 198.51.100.1 --km-delay 4.9 --routing ospf --daemon mixed
 check "import eurolab.graphml: output as expected" \
 	diff -u "$data/expected/eurolab.topo" "$work/eurolab.topo"
 check "import eurolab.graphml: trellisd check accepts the output" "$TRELLISD" check "$work/eurolab.topo"
+
+# Addresses come from `addressing auto', in the order of the edges.
+check_output "basic.graphml: paris:eth0 gets 10.0.0.0/31 (check --show)" "10.0.0.0/31" \
+	bash -c "'$TRELLISD' check '$work/basic.topo' --show | grep -A3 '^host paris' | grep eth0"
+check_output "basic.graphml: amsterdam, the 3rd node, has loopback 10.255.0.3" "10.255.0.3/32" \
+	bash -c "'$TRELLISD' check '$work/basic.topo' --show | grep -A1 '^host amsterdam'"
 
 # What each quirk is about, said once more in words, so that a failing
 # comparison above also says which rule broke.
@@ -67,6 +73,18 @@ check_output "isolated.graphml: a warning names the isolated node" \
 	"node \`reykjavik' has no links: kept, isolated" \
 	"$TRELLISD" import "$data/isolated.graphml" -o /dev/null
 check_output "isolated.graphml: the isolated host is kept" "host reykjavik" cat "$work/isolated.topo"
+check_value "eurolab.graphml --daemon mixed: BIRD on every other host (14 of 28)" 14 \
+	grep -c '^    routing ospf daemon bird$' "$work/eurolab.topo"
+check_output "eurolab.graphml --routing ospf: the slice runs OSPF, FRR by default" \
+	"routing ospf daemon frr" cat "$work/eurolab.topo"
+for r in ospf ospf6 isis bgp; do
+	for d in frr bird mixed; do
+		[ $r = isis ] && [ $d != frr ] && continue
+		check "import basic.graphml --routing $r --daemon $d, and check accepts it" \
+			bash -c "'$TRELLISD' import $data/basic.graphml --routing $r --daemon $d -o '$work/basic-$r-$d.topo' &&
+				 '$TRELLISD' check '$work/basic-$r-$d.topo'"
+	done
+done
 check_output "selfloop.gml: the edge to itself is skipped, in a comment" \
 	"# skipped: the edge at line 8 from naples to itself" cat "$work/selfloop.topo"
 
@@ -84,8 +102,12 @@ for e in "${errors[@]}"; do
 	check_error "import $f fails: ${e#*|}" "${e#*|}" do_import "$f"
 	check_fails "import $f wrote nothing" test -e "$work/${f%.*}.topo"
 done
-check_error "import --routing is refused (no routing statement in the language yet)" \
-	"no routing statement yet" "$TRELLISD" import "$data/basic.graphml" --routing ospf
+check_error "import --routing rip is refused" "bad value \`rip' for --routing" \
+	"$TRELLISD" import "$data/basic.graphml" --routing rip
+check_error "import --routing isis --daemon bird is refused" "BIRD has no IS-IS" \
+	"$TRELLISD" import "$data/basic.graphml" --routing isis --daemon bird
+check_error "import --daemon frr without --routing is refused" "needs --routing" \
+	"$TRELLISD" import "$data/basic.graphml" --daemon frr
 check_error "import --nodes 4 of a 3-node graph is refused" "the graph has only 3 nodes" \
 	"$TRELLISD" import "$data/basic.graphml" --nodes 4 -o "$work/none.topo"
 check_error "import --km-delay -1 is refused" "a number from 0" \
@@ -122,6 +144,15 @@ check "--nodes 2: the edge cut reported ($reported) is the links across nodes ($
 	test "${reported:-x}" = "$counted"
 check "--nodes 2: few links cross (cut $counted < 5% of the links)" \
 	test "$counted" -lt $(($(grep -c '^link ' "$work/g750-2.topo") / 20))
+
+# More links than addressing auto's default pool (10.0.0.0/16, 32768 /31s):
+# a chain of 33001 hosts gets a larger pool, beside the loopbacks'.
+check "a chain of 33000 edges imports" bash -c "awk 'BEGIN { print \"graph [\"
+	for (i = 0; i <= 33000; i++) print \"node [ id \" i \" ]\"
+	for (i = 0; i < 33000; i++) print \"edge [ source \" i \" target \" i + 1 \" ]\"
+	print \"]\" }' > '$work/chain.gml' && '$TRELLISD' import '$work/chain.gml' -o '$work/chain.topo'"
+check_output "the chain's links have a larger pool" "addressing auto pool4 10.0.0.0/9" cat "$work/chain.topo"
+check_output "check accepts the chain" "33001 hosts, 33000 links" "$TRELLISD" check "$work/chain.topo"
 
 # Small graphs too: every node gets hosts (METIS's k-way left a node of a
 # triangle's two, and two of its three, empty).

@@ -25,17 +25,24 @@
 #include "trellisd.h"
 
 #define EARTH_RADIUS_KM 6371.0
-#define LINK_POOL	0x0a000000u	/* 10.0.0.0/8, a /31 per link ... */
-#define LOOPBACK_POOL	0x0aff0000u	/* ... below 10.255.0.0/16, the loopbacks */
-#define MAX_LINKS	((LOOPBACK_POOL - LINK_POOL) / 2)
-#define MAX_HOSTS	65534
+/* `addressing auto' gives a /31 per link from 10.0.0.0/16 unless told
+ * otherwise, and the Nth host 10.255.0.N/32 (docs/topology.md). */
+#define DEFAULT_POOL_LINKS	32768
+#define BIG_POOL		"10.0.0.0/9"	/* for more: beside 10.255.0.0/16 */
+#define MAX_LINKS		(1u << 22)
+#define MAX_HOSTS		65534
+
+static const char *const protocols[] = { "ospf", "ospf6", "isis", "bgp", NULL };
+static const char *const daemons[] = { "frr", "bird", "mixed", NULL };
 
 static const char usage[] =
 	"usage: trellisd import FILE [--format gml|graphml] [--slice NAME] [--nodes N]\n"
-	"                       [--underlay ADDRESS] [--km-delay US] [-o OUT.topo]\n";
+	"                       [--underlay ADDRESS] [--km-delay US]\n"
+	"                       [--routing ospf|ospf6|isis|bgp] [--daemon frr|bird|mixed] [-o OUT.topo]\n";
 
 struct import_opts {
 	const char *in, *out, *slice, *format;
+	const char *routing, *daemon;	/* NULL: none, the language's default */
 	int nodes;		/* 0: no node statements */
 	struct in_addr underlay;	/* the first node's placeholder */
 	double km_delay_us;
@@ -102,6 +109,15 @@ static int valued_opt(struct import_opts *o, const char *a, const char *v)
 	} else if (!strcmp(a, "--underlay")) {
 		if (inet_pton(AF_INET, v, &o->underlay) != 1)
 			goto bad;
+	} else if (!strcmp(a, "--routing") || !strcmp(a, "--daemon")) {
+		const char *const *words = a[2] == 'r' ? protocols : daemons;
+		size_t i = 0;
+
+		while (words[i] && strcmp(words[i], v))
+			i++;
+		if (!words[i])
+			goto bad;
+		*(a[2] == 'r' ? &o->routing : &o->daemon) = words[i];
 	} else {
 		errorf("import: unknown option `%s'", a);
 		return -1;
@@ -123,11 +139,6 @@ static int one_opt(struct import_opts *o, int argc, char **argv, int *i)
 		}
 		o->in = a;
 		return 0;
-	}
-	if (!strcmp(a, "--routing") || !strcmp(a, "--daemon")) {
-		errorf("import: %s: the topology language has no routing statement yet, so import cannot generate routing (add frr or bird lines to the hosts)",
-		       a);
-		return -1;
 	}
 	return opt_value(argc, argv, i, &v) || valued_opt(o, a, v) ? -1 : 0;
 }
@@ -155,6 +166,14 @@ static int parse_opts(struct import_opts *o, int argc, char **argv)
 	}
 	if (o->slice && !name_arg_ok(NAME_SLICE, o->slice))
 		return -1;
+	if (o->daemon && !o->routing) {
+		errorf("import: --daemon %s needs --routing", o->daemon);
+		return -1;
+	}
+	if (o->routing && !strcmp(o->routing, "isis") && o->daemon && strcmp(o->daemon, "frr")) {
+		errorf("import: --routing isis --daemon %s: BIRD has no IS-IS", o->daemon);
+		return -1;
+	}
 	if (o->nodes && !underlay_ok(ntohl(o->underlay.s_addr), (uint32_t)o->nodes)) {
 		errorf("import: --underlay %s: %d unicast addresses from it expected (not 0.0.0.0, 127.0.0.0/8, 224.0.0.0/4 or 255.255.255.255)",
 		       inet_ntoa(o->underlay), o->nodes);
@@ -205,8 +224,8 @@ static int read_input(struct import *im)
 		return -1;
 	}
 	if (im->g.n_nodes > MAX_HOSTS || im->g.n_edges > MAX_LINKS) {
-		errorf("import: %s: %zu nodes and %zu edges: at most %d hosts (10.255.0.0/16 for loopbacks) and %u links (a /31 each from 10.0.0.0/8)",
-		       im->o.in, im->g.n_nodes, im->g.n_edges, MAX_HOSTS, MAX_LINKS);
+		errorf("import: %s: %zu nodes and %zu edges: at most %d hosts (10.255.0.0/16 for loopbacks) and %u links (a /31 each from %s)",
+		       im->o.in, im->g.n_nodes, im->g.n_edges, MAX_HOSTS, MAX_LINKS, BIG_POOL);
 		return -1;
 	}
 	return 0;
@@ -350,6 +369,10 @@ static void write_header(const struct import *im, FILE *m)
 		im->o.km_delay_us);
 	if (im->o.nodes)
 		fprintf(m, " --nodes %d --underlay %s", im->o.nodes, inet_ntoa(im->o.underlay));
+	if (im->o.routing)
+		fprintf(m, " --routing %s", im->o.routing);
+	if (im->o.daemon)
+		fprintf(m, " --daemon %s", im->o.daemon);
 	fputs("\n# Graph", m);
 	if (im->g.name) {
 		fputs(" \"", m);
@@ -359,12 +382,32 @@ static void write_header(const struct import *im, FILE *m)
 	fprintf(m, "%s: %zu nodes, %zu edges.\n", im->g.directed ? " (directed)" : "",
 		im->g.n_nodes, im->g.n_edges);
 	fprintf(m, "# Each node is a host (its label in a comment), each edge a link with\n"
-		   "# interfaces of its own.  Addresses: a /31 per link from 10.0.0.0/8 in\n"
-		   "# the order of the edges, a loopback per host from 10.255.0.0/16.\n"
+		   "# interfaces of its own.  Addresses from `addressing auto': a /31 and\n"
+		   "# a /127 per link, and the Nth host's loopback 10.255.0.N.\n"
 		   "# Delays: the great-circle distance between the ends' coordinates at\n"
 		   "# %g us per km, on each end; a link with an end without coordinates\n"
-		   "# has none.  No routing is generated: add frr or bird lines to hosts.\n",
-		im->o.km_delay_us);
+		   "# has none.\n", im->o.km_delay_us);
+	if (!im->o.routing)
+		fputs("# No routing: add a `routing' line, or frr or bird lines to hosts.\n", m);
+	else if (im->o.daemon && !strcmp(im->o.daemon, "mixed"))
+		fprintf(m, "# Routing: %s, with FRR on the 1st, 3rd, ... host and BIRD on the\n"
+			   "# 2nd, 4th, ...\n", im->o.routing);
+}
+
+/* The slice's own lines: addresses and routing. */
+static void write_slice(const struct import *im, FILE *m)
+{
+	fprintf(m, "\nslice %s\naddressing auto", im->slice);
+	if (im->n_links > DEFAULT_POOL_LINKS)
+		fputs(" pool4 " BIG_POOL, m);
+	fputc('\n', m);
+	if (im->o.routing) {
+		fprintf(m, "routing %s", im->o.routing);
+		if (im->o.daemon)
+			fprintf(m, " daemon %s", strcmp(im->o.daemon, "mixed") ? im->o.daemon : "frr");
+		fputc('\n', m);
+	}
+	fputc('\n', m);
 }
 
 static void write_nodes(const struct import *im, FILE *m)
@@ -392,7 +435,6 @@ static void write_nodes(const struct import *im, FILE *m)
 static void write_host(const struct import *im, FILE *m, size_t v)
 {
 	const struct ng_node *n = &im->g.nodes[v];
-	struct in_addr lo = { htonl(LOOPBACK_POOL + (uint32_t)v + 1) };
 
 	fprintf(m, "host %s", im->names[v]);
 	if (im->part)
@@ -411,7 +453,11 @@ static void write_host(const struct import *im, FILE *m, size_t v)
 		fputs(", no coordinates", m);
 	if (!im->degree[v])
 		fputs(", isolated", m);
-	fprintf(m, "\n    sysctl net.ipv4.ip_forward=1\n    loopback %s/32\n", inet_ntoa(lo));
+	fputc('\n', m);
+	if (!im->o.routing)	/* routing turns forwarding on itself */
+		fputs("    sysctl net.ipv4.ip_forward=1\n", m);
+	else if (im->o.daemon && !strcmp(im->o.daemon, "mixed") && v % 2)
+		fprintf(m, "    routing %s daemon bird\n", im->o.routing);
 }
 
 /* Keys must differ within a file: a derived key already taken moves up. */
@@ -447,12 +493,10 @@ static double link_delay(const struct import *im, FILE *m, const struct ng_edge 
 	return round(km * im->o.km_delay_us);
 }
 
-static void write_link(struct import *im, FILE *m, size_t i, size_t nth, struct keyset *ks)
+static void write_link(struct import *im, FILE *m, size_t i, struct keyset *ks)
 {
 	const struct ng_edge *e = &im->g.edges[i];
-	struct in_addr a0 = { htonl(LINK_POOL + 2 * (uint32_t)nth) };
-	struct in_addr a1 = { htonl(LINK_POOL + 2 * (uint32_t)nth + 1) };
-	char name[96], s0[INET_ADDRSTRLEN], s1[INET_ADDRSTRLEN];
+	char name[96];
 	int i0 = im->nif[e->a]++, i1 = im->nif[e->b]++;
 	uint32_t key;
 	double us;
@@ -466,9 +510,6 @@ static void write_link(struct import *im, FILE *m, size_t i, size_t nth, struct 
 		fprintf(m, " key %u", key);
 	}
 	us = link_delay(im, m, e);
-	fprintf(m, "    addr %s %s/31\n    addr %s %s/31\n", im->names[e->a],
-		inet_ntop(AF_INET, &a0, s0, sizeof(s0)), im->names[e->b],
-		inet_ntop(AF_INET, &a1, s1, sizeof(s1)));
 	if (us > 0)
 		fprintf(m, "    discipline both delay %.0fus\n", us);
 }
@@ -476,7 +517,6 @@ static void write_link(struct import *im, FILE *m, size_t i, size_t nth, struct 
 static int write_links(struct import *im, FILE *m)
 {
 	struct keyset ks = { .mask = 15 };
-	size_t nth = 0;
 
 	while (ks.mask + 1 < 2 * im->g.n_edges)
 		ks.mask = ks.mask * 2 + 1;
@@ -489,7 +529,7 @@ static int write_links(struct import *im, FILE *m)
 			fprintf(m, "# skipped: the edge at line %d from %s to itself\n",
 				im->g.edges[i].line, im->names[im->ends[i][0]]);
 		else
-			write_link(im, m, i, nth++, &ks);
+			write_link(im, m, i, &ks);
 	}
 	free(ks.k);
 	return 0;
@@ -506,7 +546,7 @@ static char *generate(struct import *im, size_t *len)
 		return NULL;
 	write_header(im, m);
 	write_nodes(im, m);
-	fprintf(m, "\nslice %s\n\n", im->slice);
+	write_slice(im, m);
 	for (size_t v = 0; v < im->g.n_nodes; v++)
 		write_host(im, m, v);
 	ret = write_links(im, m);

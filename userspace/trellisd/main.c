@@ -29,7 +29,7 @@ static const struct command commands[] = {
 	{ "batch",	cmd_batch,	"batch FILE|-   (egre, sb and link commands, one per line)" },
 	{ "serve",	cmd_serve,	"serve [--socket PATH] [--group NAME] [--policy FILE]" },
 	{ "events",	cmd_events,	"events   (follow the daemon's events, one JSON object a line)" },
-	{ "import",	cmd_import,	"import GRAPH.graphml|GRAPH.gml [--slice NAME] [--nodes N] [--underlay ADDRESS] [--km-delay US] [-o OUT.topo]" },
+	{ "import",	cmd_import,	"import GRAPH.graphml|GRAPH.gml [--nodes N] [--routing ospf|ospf6|isis|bgp] [--daemon frr|bird|mixed] [--km-delay US] [-o OUT.topo] ..." },
 	{ "graph",	cmd_graph,	"graph FILE|SLICE -o OUT.svg|OUT.png|OUT.dot [--layout dot|neato|fdp|sfdp|circo]" },
 	{ "validate",	cmd_validate,	"validate SLICE [--timeout SECONDS]   (adjacencies, loopback reachability, expect lines)" },
 };
