@@ -181,6 +181,12 @@ check_output "graph two-node.topo: the tunnel is marked with its GRE key" "GRE k
 	cat "$work/two-node.dot"
 check_output "graph two-node.topo: hosts grouped by node" "subgraph cluster_beta" \
 	cat "$work/two-node.dot"
+check "graph drawn.topo -o DOT" "$TRELLISD" graph "$data/drawn.topo" -o "$work/drawn.dot"
+for want in '"delay 10ms loss 0.1% rate 100mbit"' \
+	    '"GRE key 0xf903018b\nh2: delay 5ms\nreserve min 10mbit max 200mbit"' \
+	    '"lan office"' '"eth2\n198.51.100.18/28"'; do
+	check_output "graph drawn.topo: a label says $want" "$want" cat "$work/drawn.dot"
+done
 check "graph of the imported eurolab (2 nodes) -o PNG" \
 	"$TRELLISD" graph "$work/eurolab.topo" -o "$work/eurolab.png"
 check_output "graph eurolab: a PNG" "PNG image data" file "$work/eurolab.png"

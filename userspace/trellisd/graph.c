@@ -68,8 +68,8 @@ static void rate_str(uint64_t bps, char *buf, size_t len)
 		snprintf(buf, len, "%gkbit", (double)bps / 1e3);
 }
 
-/* A discipline as the language writes it, "" if none. */
-static void disc_str(const struct disc *d, FILE *m)
+/* A discipline as the language writes it, each option after a space. */
+static void disc_opts(const struct disc *d, FILE *m)
 {
 	char r[32];
 
@@ -89,6 +89,19 @@ static void disc_str(const struct disc *d, FILE *m)
 		rate_str(d->rate_bps, r, sizeof(r));
 		fprintf(m, " rate %s", r);
 	}
+}
+
+/* The same, without the first space. */
+static void disc_str(const struct disc *d, FILE *m)
+{
+	char buf[256] = "";
+	FILE *b = fmemopen(buf, sizeof(buf) - 1, "w");
+
+	if (!b)
+		return;
+	disc_opts(d, b);
+	fclose(b);
+	fputs(buf[0] ? buf + 1 : buf, m);
 }
 
 static bool same_disc(const struct disc *a, const struct disc *b)
@@ -169,7 +182,7 @@ static void link_label(const struct drawing *dr, size_t li, char *buf, size_t le
 		for (size_t e = 0; e < l->n_ends && l->kind == LINK_P2P; e++) {
 			if (!l->ends[e].disc.set)
 				continue;
-			fprintf(m, "\\n%s:", l->ends[e].hname);
+			fprintf(m, "\\n%s: ", l->ends[e].hname);
 			disc_str(&l->ends[e].disc, m);
 		}
 	}
