@@ -85,7 +85,7 @@ check_output "the copy sets restart never on r3" "restart never" grep r3/frr.con
 check "trellisd up (r3: restart never)" trellisd up "$WORK/isis.topo"
 check "r3's adjacency comes up" wait_for 180 isis_adj_up r3 1
 pid=$(on r3 cat /run/frr/isisd.pid)
-if [ -n "$pid" ] && kill -9 "$pid"; then
+if [ -n "$pid" ] && on r3 kill -9 "$pid"; then
 	failed() { grep -q '^r3 isisd 0 failed 0 signal-KILL$' /run/trellis/$S/daemons/status; }
 	check "restart never: the killed isisd is reported failed, not restarted" wait_for 120 failed
 	# The pid namespace is the machine's: look for an isisd in r3's netns.

@@ -85,7 +85,7 @@ check "r1-r2 back up: ping r1 -> r2 loopbacks, every reply" all_answered on r1 p
 
 # A daemon that dies is restarted (policy on-failure) with its config.
 pid=$(on r2 cat /run/frr/ospfd.pid)
-if [ -n "$pid" ] && kill -9 "$pid"; then
+if [ -n "$pid" ] && on r2 kill -9 "$pid"; then
 	restarted() {
 		local now
 		now=$(on r2 cat /run/frr/ospfd.pid 2>/dev/null)
@@ -110,7 +110,7 @@ kernel_routes() {	# HOST: the other three loopbacks, from OSPF, in the kernel
 	[ "$(on "$1" ip -4 route show proto ospf | grep -c '^10\.255\.0\.')" = 3 ]
 }
 pid=$(on r3 cat /run/frr/zebra.pid)
-if [ -n "$pid" ] && kill -9 "$pid"; then
+if [ -n "$pid" ] && on r3 kill -9 "$pid"; then
 	zebra_back() {
 		local now
 		now=$(on r3 cat /run/frr/zebra.pid 2>/dev/null)

@@ -100,6 +100,85 @@ static int slice_net_uts(int usernsfd)
 }
 
 /*
+ * Detaches from trellisd (stdio on /dev/null, no other descriptor) and
+ * reaps children for ever; returns (exits) only if the child must_live
+ * (> 0) ends.
+ */
+static __attribute__((noreturn)) void reap_forever(pid_t must_live)
+{
+	struct sigaction sa = { .sa_handler = on_sigchld };
+	int null = open("/dev/null", O_RDWR);
+	sigset_t block, empty;
+	pid_t pid;
+
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	close_range(3, ~0U, 0);
+	if (chdir("/")) {
+		/* stay where we are */
+	}
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigemptyset(&empty);
+	for (;;) {
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+			if (pid == must_live)
+				_exit(1);
+		sigsuspend(&empty);
+	}
+}
+
+/*
+ * The host's own PID namespace, owned by the machine's user namespace.  Its
+ * init, forked here, mounts the host's /proc and reaps orphans; if it dies,
+ * so does the holder, and with it the host.  Nothing inside can name a
+ * process outside: Linux 6.1's veth takes its peer's namespace from a pid
+ * (IFLA_NET_NS_PID) without checking any right over that namespace, so a
+ * host's root seeing the machine's pids could put a device into the
+ * machine's namespace or another slice's.  Returns init's pid, or -1 with
+ * errno set.
+ */
+static pid_t host_pidns(void)
+{
+	int p[2], err = EIO;
+	pid_t pid;
+	char c;
+
+	if (unshare(CLONE_NEWPID) || pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		prctl(PR_SET_NAME, "trellis-init");
+		c = 0;
+		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+			c = (char)errno;
+		if (write(p[1], &c, 1) != 1 || c)
+			_exit(1);
+		reap_forever(0);
+	}
+	close(p[1]);
+	if (pid < 0)
+		err = errno;
+	else if (read(p[0], &c, 1) == 1)
+		err = c;
+	close(p[0]);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return pid;
+}
+
+/*
  * The holder stays root of the machine, in the machine's user namespace:
  * the slice's root can neither signal nor trace it.  With a user namespace
  * (usernsfd >= 0), its network and UTS namespaces are owned by it, so root
@@ -111,10 +190,9 @@ static __attribute__((noreturn)) void holder_main(const char *name, const char *
 						  const char *hostdir, bool overlay, int cgfd,
 						  int usernsfd, uid_t idbase, int fd)
 {
-	int null, flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS;
-	struct sigaction sa = { .sa_handler = on_sigchld };
+	int flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS;
 	char comm[16], opts[3 * 4096];
-	sigset_t block, empty;
+	pid_t init;
 
 	/* First of all, so that nothing the host does is outside it. */
 	if (cgroup_enter(cgfd))
@@ -148,34 +226,14 @@ static __attribute__((noreturn)) void holder_main(const char *name, const char *
 		 (unsigned int)idbase);
 	if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, opts))
 		child_fail(fd, "mounting a tmpfs on /run");
+	init = usernsfd >= 0 ? host_pidns() : 0;
+	if (init < 0)
+		child_fail(fd, "starting the host's PID namespace");
 	snprintf(comm, sizeof(comm), "trellis:%s", name);
 	prctl(PR_SET_NAME, comm);
 	if (write(fd, "", 1) != 1)
 		_exit(1);
-	null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-	}
-	close_range(3, ~0U, 0);
-	if (chdir("/")) {
-		/* stay where we are */
-	}
-
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, NULL);
-	sigemptyset(&empty);
-	for (;;) {
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-		sigsuspend(&empty);
-	}
+	reap_forever(init);
 }
 
 pid_t host_fork(const char *name, const char *hostname, const char *hostdir,
@@ -328,12 +386,54 @@ int host_enter(pid_t pid)
 	return host_enter_as(pid, true);
 }
 
+/*
+ * After setns() into a PID namespace only our children are in it: fork one
+ * that goes on (returns 0), and wait for it here, passing signals on (to
+ * its process group once it has one) and ending as it ends.
+ */
+static int pidns_fork(void)
+{
+	sigset_t all, old;
+	pid_t child;
+	int status, sig;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	signal(SIGCHLD, SIG_DFL);
+	child = fork();
+	if (child <= 0) {
+		if (child == 0)
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return child < 0 ? -errno : 0;
+	}
+	for (;;) {
+		sig = sigwaitinfo(&all, NULL);
+		if (sig != SIGCHLD) {
+			if (sig > 0 && kill(-child, sig))
+				kill(child, sig);
+			continue;
+		}
+		if (waitpid(child, &status, WNOHANG) != child)
+			continue;
+		if (WIFEXITED(status))
+			_exit(WEXITSTATUS(status));
+		sig = WTERMSIG(status);
+		signal(sig, SIG_DFL);
+		sigemptyset(&all);
+		sigaddset(&all, sig);
+		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		kill(getpid(), sig);
+		_exit(128 + sig);
+	}
+}
+
 int host_enter_as(pid_t pid, bool as_slice)
 {
 	static const struct { const char *name; int type; } ns[] = {
 		{ "net", CLONE_NEWNET }, { "uts", CLONE_NEWUTS }, { "mnt", CLONE_NEWNS },
 	};
-	int fds[3], user = -1, err;
+	int fds[3], user = -1, pidns = -1, err;
 
 	err = cgroup_join_holder(pid);
 	if (err)
@@ -353,12 +453,18 @@ int host_enter_as(pid_t pid, bool as_slice)
 		}
 	}
 	if (as_slice) {
+		char path[64];
+
 		user = slice_userns(fds[0]);
 		if (user < -1) {
 			for (int i = 0; i < 3; i++)
 				close(fds[i]);
 			return user;
 		}
+		/* A slice's host has a PID namespace of its own. */
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", (int)pid);
+		if (user >= 0)
+			pidns = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	/* The mount namespace is the machine's to own: enter it while we
 	 * are still root of the machine, the user namespace last. */
@@ -369,13 +475,30 @@ int host_enter_as(pid_t pid, bool as_slice)
 				close(fds[j]);
 			if (user >= 0)
 				close(user);
+			if (pidns >= 0)
+				close(pidns);
 			return err;
 		}
 		close(fds[i]);
 	}
+	/* The PID namespace is the machine's too. */
+	if (pidns >= 0) {
+		err = setns(pidns, CLONE_NEWPID) ? -errno : 0;
+		close(pidns);
+		if (err) {
+			if (user >= 0)
+				close(user);
+			return err;
+		}
+	}
 	if (user >= 0) {
 		err = userns_join(user);
 		close(user);
+		if (err)
+			return err;
+	}
+	if (pidns >= 0) {
+		err = pidns_fork();
 		if (err)
 			return err;
 	}
