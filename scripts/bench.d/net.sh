@@ -21,6 +21,10 @@
 #   configuration's switch: shortbridge, a Linux bridge, tc mirred
 #   (ingress redirect both ways) or an Open vSwitch bridge.
 #
+#   veth-sb (a link within one node as trellisd builds it: each end a veth
+#   to the node's namespace hA, the two root sides joined by shortbridge):
+#     gen [sI]--veth--[aI] hA [bI]--veth--[r0] rI   (aI and bI joined)
+#
 #   gen (scaling only: what the generator costs, with no router between):
 #     gen [sI] ---veth--- [k0] kI
 #
@@ -50,7 +54,7 @@ mac()	# role index -> a locally administered MAC
 
 is_tunnel()
 {
-	[ "$1" != native ] && [ "$1" != gen ]
+	[ "$1" != native ] && [ "$1" != gen ] && [ "$1" != veth-sb ]
 }
 
 tunnel_kind()	# config -> egre | gretap | ovs
@@ -137,6 +141,7 @@ net_build()
 			echo "netns add $NS_A"
 			echo "netns add $NS_B"
 		fi
+		[ "$cfg" = veth-sb ] && echo "netns add $NS_A"
 	} > "$b/netns"
 	ip -b "$b/netns" || { echo "ip netns add failed"; return 1; }
 	# Tunnels made by trellisd or Open vSwitch come up before we could
@@ -159,6 +164,9 @@ net_build()
 			if is_tunnel "$cfg"; then
 				echo "link add s$i netns $NS_GEN address $(mac 1 $i) type veth peer name a$i netns $NS_A"
 				echo "link add r0 netns $NS-r$i address $(mac 2 $i) type veth peer name b$i netns $NS_B"
+			elif [ "$cfg" = veth-sb ]; then
+				echo "link add s$i netns $NS_GEN address $(mac 1 $i) type veth peer name a$i netns $NS_A"
+				echo "link add r0 netns $NS-r$i address $(mac 2 $i) type veth peer name b$i netns $NS_A"
 			else
 				echo "link add s$i netns $NS_GEN address $(mac 1 $i) type veth peer name r0 netns $NS-r$i address $(mac 2 $i)"
 			fi
@@ -214,7 +222,28 @@ net_build()
 	if is_tunnel "$cfg"; then
 		net_build_tunnels "$cfg" "$kind" "$n" "$b" || return 1
 	fi
+	if [ "$cfg" = veth-sb ]; then
+		net_build_node_joins "$n" "$b" || return 1
+	fi
 	rm -rf "$b"
+}
+
+# veth-sb: the root sides aI and bI in hA, up and joined by shortbridge.
+net_build_node_joins()
+{
+	local n=$1 b=$2 i
+	{
+		echo "link set lo up"
+		for ((i = 1; i <= n; i++)); do
+			echo "link set a$i addrgenmode none up"
+			echo "link set b$i addrgenmode none up"
+		done
+	} > "$b/joins.up"
+	ip -n "$NS_A" -b "$b/joins.up" || { echo "$NS_A: ports up failed"; return 1; }
+	ip netns exec "$NS_A" bash -c '
+		for ((i = 1; i <= $1; i++)); do
+			trellisd sb add "a$i" "b$i" || exit 1
+		done' - "$n" || { echo "$NS_A: trellisd sb add failed"; return 1; }
 }
 
 # The machines, their tunnels, and the switch joining each veth root end to
