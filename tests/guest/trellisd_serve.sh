@@ -175,12 +175,21 @@ check "alice: link up again" as alice "$T" link up sa a2:eth0
 
 if insmod_built shortbridge 2>/dev/null; then
 	ip link add trl-ja type dummy && ip link add trl-jb type dummy
+	# A subscriber from now on: once it has a slice event, it has joins too.
+	as alice "$T" events > "$tmp/events2" 2>&1 &
+	defer kill $!
+	relink()
+	{
+		as alice "$T" link up sa a1:eth0 > /dev/null 2>&1
+		grep -q '"event":"link","slice":"sa","end":"a1:eth0","state":"up"' "$tmp/events2"
+	}
+	check "events: a new subscriber is subscribed" wait_for 60 relink
 	check "root: sb add through the daemon" "$T" sb add trl-ja trl-jb
 	check "root: sb del through the daemon" "$T" sb del trl-ja
 	check "events: shortbridge join made" wait_for 30 \
-		grep -q '"event":"join","state":"new","port_a":"trl-ja","port_b":"trl-jb"' "$tmp/events"
+		grep -q '"event":"join","state":"new","port_a":"trl-ja","port_b":"trl-jb"' "$tmp/events2"
 	check "events: shortbridge join taken apart" wait_for 30 \
-		grep -q '"event":"join","state":"del","port_a":"trl-ja","port_b":"trl-jb"' "$tmp/events"
+		grep -q '"event":"join","state":"del","port_a":"trl-ja","port_b":"trl-jb"' "$tmp/events2"
 	ip link del trl-ja
 	ip link del trl-jb
 else

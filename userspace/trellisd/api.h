@@ -76,7 +76,8 @@ int client_run(int argc, char **argv, int *status);
 bool request_known(const char *name);
 /* Serves one accepted connection (in a forked worker); never returns. */
 void request_serve(int fd, const char *policy_path) __attribute__((noreturn));
-/* Sends a subscriber every event from now on (events.c); never returns. */
+/* Replies to a subscriber once it is subscribed, then sends it every
+ * event from then on (events.c); never returns. */
 void events_follow(int fd) __attribute__((noreturn));
 /* Completes or rolls back a change the last daemon left unfinished. */
 void request_recover(const char *policy_path);

@@ -124,6 +124,7 @@ static int file_read(int ev, off_t *pos, int fd)
 void events_follow(int fd)
 {
 	int in = inotify_init1(IN_CLOEXEC), ev;
+	struct json_object *ok;
 	struct joins j;
 	char buf[4096];
 	off_t pos;
@@ -134,6 +135,11 @@ void events_follow(int fd)
 		_exit(1);
 	pos = lseek(ev, 0, SEEK_END);
 	joins_open(&j);
+	/* Subscribed from here on: then say so. */
+	ok = api_ok();
+	if (api_send(fd, ok, NULL, 0))
+		_exit(0);
+	json_object_put(ok);
 	for (;;) {
 		struct pollfd pf[3] = { { .fd = fd, .events = POLLIN },
 					{ .fd = in, .events = POLLIN },

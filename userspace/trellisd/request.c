@@ -799,9 +799,7 @@ void request_serve(int fd, const char *policy_path)
 		if (r.uid != 0 && !member(&r, API_GROUP)) {
 			reply = api_error(API_DENIED, 2, "%s is not in group %s", r.user, API_GROUP);
 		} else {
-			api_send(fd, reply = api_ok(), NULL, 0);
-			json_object_put(reply);
-			events_follow(fd);
+			events_follow(fd);	/* replies once subscribed */
 		}
 	} else {
 		reply = run_command(&r, policy_path);
