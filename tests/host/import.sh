@@ -62,7 +62,8 @@ check_value "nocoords.graphml: only Berlin-Prague has a delay (280 km at 5 us/km
 	"    discipline both delay 1399us" grep -h discipline "$work/nocoords.topo"
 check_output "nocoords.graphml: a link without delay says why" \
 	"no delay: customer-pop has no coordinates" cat "$work/nocoords.topo"
-for h in zurich sao-paulo new-york-ny-nyc-1 zurich-2 zurich-3 n5 n6 lodz-krakow-gdansk-wroclaw-pozn zurich-2-2 n9; do
+for h in zurich sao-paulo new-york-ny-nyc-1 zurich-2 zurich-3 n5 n6 lodz-krakow-gdansk-wroclaw-pozn \
+	 zurich-2-2 n9 very-long-point-of-presence-num very-long-point-of-presence-n-2; do
 	check_output "labels.gml: host $h" "host $h" cat "$work/labels.topo"
 done
 check_output "labels.gml: the original label is kept in a comment" \

@@ -279,16 +279,24 @@ static void count_degrees(struct import *im)
 	}
 }
 
+/* The number of hosts on each node (malloc'd), NULL if out of memory. */
+static size_t *part_counts(const struct import *im)
+{
+	size_t *count = calloc((size_t)im->o.nodes, sizeof(*count));
+
+	for (size_t v = 0; count && v < im->g.n_nodes; v++)
+		count[im->part[v]]++;
+	return count;
+}
+
 /* METIS balances within PARTITION_UB, but does not promise it. */
 static void check_balance(const struct import *im)
 {
-	size_t *count = calloc((size_t)im->o.nodes, sizeof(*count)), most = 0, fewest = SIZE_MAX;
 	double bound = ceil((double)im->g.n_nodes / im->o.nodes * PARTITION_UB);
+	size_t *count = part_counts(im), most = 0, fewest = SIZE_MAX;
 
 	if (!count)
 		return;
-	for (size_t v = 0; v < im->g.n_nodes; v++)
-		count[im->part[v]]++;
 	for (int k = 0; k < im->o.nodes; k++) {
 		most = count[k] > most ? count[k] : most;
 		fewest = count[k] < fewest ? count[k] : fewest;
@@ -412,13 +420,12 @@ static void write_slice(const struct import *im, FILE *m)
 
 static void write_nodes(const struct import *im, FILE *m)
 {
-	size_t *count = calloc((size_t)im->o.nodes, sizeof(*count));
 	uint32_t base = ntohl(im->o.underlay.s_addr);
+	size_t *count;
 
 	if (!im->o.nodes)
 		return;
-	for (size_t v = 0; count && v < im->g.n_nodes; v++)
-		count[im->part[v]]++;
+	count = part_counts(im);
 	fprintf(m, "#\n# Placement: %d nodes by METIS (recursive bisection, imbalance %g), %ld of\n# %zu links"
 		   " cross between nodes (the edge cut).  The underlay addresses are\n"
 		   "# placeholders, %s and up (--underlay): put the machines' own.\n\n",
@@ -598,11 +605,9 @@ static void summary(const struct import *im, double secs)
 		im->o.in, im->slice, im->g.n_nodes, im->g.n_nodes == 1 ? "" : "s", im->n_isolated,
 		im->n_links, im->n_links == 1 ? "" : "s", im->n_nodelay);
 	if (im->o.nodes) {
-		size_t *count = calloc((size_t)im->o.nodes, sizeof(*count));
+		size_t *count = part_counts(im);
 
 		fputs("; nodes:", stderr);
-		for (size_t v = 0; count && v < im->g.n_nodes; v++)
-			count[im->part[v]]++;
 		for (int k = 0; count && k < im->o.nodes; k++)
 			fprintf(stderr, "%s%zu", k ? " + " : " ", count[k]);
 		fprintf(stderr, " hosts, edge cut %ld", im->cut);

@@ -168,6 +168,8 @@ int label_names(const struct netgraph *g, char (*names)[TOPO_NAME_LEN])
 			char suffix[16];
 			int bl = (int)(TOPO_NAME_LEN - 1 - (size_t)snprintf(suffix, sizeof(suffix), "-%u", k));
 
+			if (bl > (int)strlen(base))
+				bl = (int)strlen(base);
 			while (bl > 0 && base[bl - 1] == '-')	/* never "a--2" */
 				bl--;
 			snprintf(names[i], TOPO_NAME_LEN, "%.*s%s", bl, base, suffix);

@@ -1,6 +1,7 @@
 # Labels that are not host names: spaces, punctuation, accented letters
 # (raw UTF-8 and HTML entities), another script, duplicates, none, a
-# label longer than a name.
+# label longer than a name, and two that are the same in their first 31
+# characters.
 graph [
   label "Labels"
   node [ id 0 label "Zürich" Latitude 47.36667 Longitude 8.55 ]
@@ -13,6 +14,8 @@ graph [
   node [ id 7 label "Łódź / Kraków &amp; Gdańsk; Wrocław, Poznań, Szczecin" ]
   node [ id 8 label "Zurich-2" ]
   node [ id 9 label "***" ]
+  node [ id 10 label "Very Long Point of Presence, Number 1" ]
+  node [ id 11 label "Very Long Point of Presence, Number 2" ]
   edge [ source 0 target 1 ]
   edge [ source 1 target 2 ]
   edge [ source 2 target 3 ]
@@ -23,4 +26,5 @@ graph [
   edge [ source 7 target 8 ]
   edge [ source 8 target 9 ]
   edge [ source 9 target 0 ]
+  edge [ source 10 target 11 ]
 ]
