@@ -154,6 +154,11 @@ int cgroup_create(const char *slice, char *err, size_t len)
 		snprintf(err, len, "cannot create %s: %s", cgroup_dir(slice), strerror(errno));
 		return -1;
 	}
+	if (access(CG_TOP "/cgroup.kill", W_OK)) {
+		snprintf(err, len, "no " CG_TOP "/cgroup.kill (Linux 5.14 or later ends a slice's processes with it)");
+		rmdir(cgroup_dir(slice));
+		return -1;
+	}
 	return 0;
 }
 

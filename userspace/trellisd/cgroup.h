@@ -31,12 +31,12 @@ struct slice_limits {
 /* "/sys/fs/cgroup/trellis/SLICE" (static buffer). */
 const char *cgroup_dir(const char *slice);
 
-/* Is cgroup v2 mounted at /sys/fs/cgroup, with cgroup.kill?  0, or -1
- * with why in err. */
+/* Is cgroup v2 mounted at /sys/fs/cgroup?  0, or -1 with why in err. */
 int cgroup_check(char *err, size_t len);
 
 /* Enables the memory, pids and cpu controllers down to trellis/ and makes
- * the slice's cgroup (it may exist).  0, or -1 with why in err. */
+ * the slice's cgroup (it may exist); needs cgroup.kill (Linux 5.14).  0, or
+ * -1 with why in err. */
 int cgroup_create(const char *slice, char *err, size_t len);
 
 /* Writes l into the slice's cgroup.  0 or -errno. */
