@@ -6,19 +6,24 @@
  *
  * Each round asks every local router, all at once (one child per host,
  * inside its namespaces, its output in a file): its daemons' neighbour
- * tables (FRR's JSON, birdc's tables) and one ping to each other router's
- * loopback, the pings of a host in parallel.  Adjacencies are those the
+ * tables (FRR's JSON, birdc's tables) and an echo request to each other
+ * router's loopback, all of a host's from one raw socket in the child that
+ * enters it (no ping process per pair).  Adjacencies are those the
  * topology implies: the ends of a link or lan that run the same protocol
  * from a `routing' line.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <json-c/json.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,21 +93,147 @@ static int load_holders(struct val *v)
 
 /* ----- what each host is asked ----- */
 
-static void ping_cmd(struct val *v, size_t hi, FILE *f)
-{
-	char src[64], dst[64];
+/* Echo requests from src to every other router's loopback of its family,
+ * twice (those unanswered again after PING_WAIT1 ms), from one raw socket:
+ * one process per host, not one per pair.  Prints `ok N' or `no N' for each
+ * host N pinged.  Runs inside the host. */
+#define PING_WAIT1	1500
+#define PING_WAIT2	3000
 
-	for (size_t o = 0; o < v->t->n_hosts; o++) {
-		if (o == hi || !v->h[o].router || !v->h[o].lo)
+struct ptarget {
+	size_t host;
+	struct sockaddr_storage sa;
+	socklen_t len;
+	bool ok;
+};
+
+static uint16_t csum(const void *data, size_t len)
+{
+	const uint8_t *b = data;
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+static void echo_send(int fd, bool v6, uint16_t id, struct ptarget *tg, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t pkt[16] = { v6 ? 128 : 8, 0 };
+		uint16_t seq = htons((uint16_t)i), nid = htons(id), c;
+
+		if (tg[i].ok)
 			continue;
-		addr_str(v->h[hi].lo, src, sizeof(src));
-		addr_str(v->h[o].lo, dst, sizeof(dst));
-		if (v->h[o].lo->family != v->h[hi].lo->family)
-			continue;
-		fprintf(f, "(ping " PING " -I %s %s >/dev/null 2>&1 && echo 'ok %zu' || echo 'no %zu') & ",
-			src, dst, o, o);
+		memcpy(pkt + 4, &nid, 2);
+		memcpy(pkt + 6, &seq, 2);
+		if (!v6) {	/* the kernel sums ICMPv6 itself */
+			c = csum(pkt, sizeof(pkt));
+			memcpy(pkt + 2, &c, 2);
+		}
+		sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&tg[i].sa, tg[i].len);
 	}
-	fprintf(f, "wait; echo " SEP "; ");
+}
+
+/* Replies until every target answered or ms passed. */
+static void echo_recv(int fd, bool v6, uint16_t id, struct ptarget *tg, size_t n, int ms)
+{
+	double end = now() + ms / 1000.0;
+	size_t left = 0;
+
+	for (size_t i = 0; i < n; i++)
+		left += !tg[i].ok;
+	while (left && now() < end) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint8_t buf[1500], *icmp = buf;
+		uint16_t rid, seq;
+		ssize_t len;
+
+		if (poll(&pfd, 1, (int)((end - now()) * 1000) + 1) <= 0)
+			continue;
+		len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (!v6 && len > 0) {	/* IPv4 raw sockets keep the IP header */
+			icmp = buf + (buf[0] & 0xf) * 4;
+			len -= icmp - buf;
+		}
+		if (len < 8 || icmp[0] != (v6 ? 129 : 0))
+			continue;
+		memcpy(&rid, icmp + 4, 2);
+		memcpy(&seq, icmp + 6, 2);
+		if (ntohs(rid) != id || ntohs(seq) >= n || tg[ntohs(seq)].ok)
+			continue;
+		tg[ntohs(seq)].ok = true;
+		left--;
+	}
+}
+
+static size_t ping_targets(const struct val *v, size_t hi, struct ptarget **out)
+{
+	const struct prefix *src = v->h[hi].lo;
+	struct ptarget *tg = calloc(v->t->n_hosts + 1, sizeof(*tg));
+	size_t n = 0;
+
+	if (!tg)
+		abort();
+	for (size_t o = 0; o < v->t->n_hosts; o++) {
+		const struct prefix *d = v->h[o].lo;
+
+		if (o == hi || !v->h[o].router || !d || d->family != src->family)
+			continue;
+		tg[n].host = o;
+		if (d->family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&tg[n].sa;
+
+			sin->sin_family = AF_INET;
+			sin->sin_addr = d->addr.v4;
+			tg[n].len = sizeof(*sin);
+		} else {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&tg[n].sa;
+
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_addr = d->addr.v6;
+			tg[n].len = sizeof(*sin6);
+		}
+		n++;
+	}
+	*out = tg;
+	return n;
+}
+
+static void ping_all(const struct val *v, size_t hi)
+{
+	const struct prefix *src = v->h[hi].lo;
+	bool v6 = src->family == AF_INET6;
+	uint16_t id = (uint16_t)getpid();
+	struct sockaddr_storage ss = { 0 };
+	struct ptarget *tg;
+	size_t n = ping_targets(v, hi, &tg);
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC,
+			v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+
+	ss.ss_family = (sa_family_t)src->family;
+	if (v6)
+		((struct sockaddr_in6 *)&ss)->sin6_addr = src->addr.v6;
+	else
+		((struct sockaddr_in *)&ss)->sin_addr = src->addr.v4;
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&ss, v6 ? sizeof(struct sockaddr_in6) :
+			     sizeof(struct sockaddr_in))) {
+		echo_send(fd, v6, id, tg, n);
+		echo_recv(fd, v6, id, tg, n, PING_WAIT1);
+		echo_send(fd, v6, id, tg, n);
+		echo_recv(fd, v6, id, tg, n, PING_WAIT2);
+	}
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < n; i++)
+		printf("%s %zu\n", tg[i].ok ? "ok" : "no", tg[i].host);
+	printf(SEP "\n");
+	fflush(stdout);
+	free(tg);
 }
 
 /* The address an expect statement is about. */
@@ -157,18 +288,15 @@ static char *host_script(struct val *v, size_t hi)
 
 	if (!f)
 		abort();
-	if (v->h[hi].router && v->h[hi].lo)
-		ping_cmd(v, hi, f);
-	else
-		fprintf(f, "echo " SEP "; ");
 	expect_cmd(v, hi, f);
 	proto_cmd(v, hi, f);
 	fclose(f);
 	return s;
 }
 
-static pid_t spawn_in_host(pid_t holder, const char *script, const char *out)
+static pid_t spawn_in_host(const struct val *v, size_t hi, const char *script, const char *out)
 {
+	pid_t holder = v->h[hi].holder;
 	pid_t pid = fork();
 
 	if (pid == 0) {
@@ -179,6 +307,11 @@ static pid_t spawn_in_host(pid_t holder, const char *script, const char *out)
 			_exit(126);
 		if (host_enter(holder))
 			_exit(125);
+		if (v->h[hi].router && v->h[hi].lo)
+			ping_all(v, hi);
+		else
+			printf(SEP "\n");
+		fflush(stdout);
 		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
 		_exit(127);
 	}
@@ -210,6 +343,7 @@ static void ask_all(struct val *v)
 
 	if (!pids)
 		abort();
+	fflush(stdout);
 	for (size_t hi = 0; hi < t->n_hosts; hi++) {
 		char out[128], *script;
 
@@ -217,7 +351,7 @@ static void ask_all(struct val *v)
 			continue;
 		snprintf(out, sizeof(out), "%s/%zu", v->dir, hi);
 		script = host_script(v, hi);
-		pids[hi] = spawn_in_host(v->h[hi].holder, script, out);
+		pids[hi] = spawn_in_host(v, hi, script, out);
 		free(script);
 	}
 	for (size_t hi = 0; hi < t->n_hosts; hi++) {
