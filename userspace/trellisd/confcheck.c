@@ -159,38 +159,23 @@ static pid_t spawn(struct job *j)
 	return pid;
 }
 
-/* Runs every job, PARALLEL at a time. */
+/* Runs every job, PARALLEL at a time, waiting for each by its pid (oldest
+ * first): no other child of the caller is reaped. */
 static void run_jobs(struct job *jobs, size_t n)
 {
-	size_t next = 0, running = 0;
+	size_t next = 0, done = 0;
 
-	while (next < n || running) {
-		int status;
-		pid_t pid;
-
-		while (next < n && running < PARALLEL) {
-			if (!jobs[next].file) {
-				next++;
-				continue;
-			}
-			jobs[next].pid = spawn(&jobs[next]);
-			if (jobs[next].pid > 0)
-				running++;
-			else
+	while (done < n) {
+		while (next < n && next - done < PARALLEL) {
+			jobs[next].pid = jobs[next].file ? spawn(&jobs[next]) : -1;
+			if (jobs[next].pid < 0)
 				jobs[next].status = -1;
 			next++;
 		}
-		pid = wait(&status);
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (size_t i = 0; i < next; i++)
-			if (jobs[i].pid == pid) {
-				jobs[i].status = status;
-				running--;
-			}
+		if (jobs[done].pid > 0)
+			while (waitpid(jobs[done].pid, &jobs[done].status, 0) < 0 && errno == EINTR)
+				;
+		done++;
 	}
 }
 
