@@ -233,20 +233,27 @@ int cgroup_join_holder(pid_t holder)
 	return cg_write(dir, "cgroup.procs", "0");
 }
 
-/* Processes in dir and below. */
-static int count_in(const char *dir)
+/* The processes in dir and below, appended to *pids (may be NULL: only
+ * counted).  Returns how many. */
+static size_t list_in(const char *dir, pid_t **pids, size_t n)
 {
 	char path[PATH_MAX + 256], line[32];
 	struct dirent *de;
-	int n = 0;
 	FILE *f;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	f = fopen(path, "re");
 	if (f) {
-		while (fgets(line, sizeof(line), f))
+		while (fgets(line, sizeof(line), f)) {
+			if (pids) {
+				*pids = realloc(*pids, (n + 1) * sizeof(**pids));
+				if (!*pids)
+					abort();
+				(*pids)[n] = (pid_t)atoi(line);
+			}
 			n++;
+		}
 		fclose(f);
 	}
 	d = opendir(dir);
@@ -256,7 +263,7 @@ static int count_in(const char *dir)
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		n += count_in(path);
+		n = list_in(path, pids, n);
 	}
 	closedir(d);
 	return n;
@@ -270,12 +277,13 @@ int cgroup_count(const char *slice, const char *host)
 		leaf_path(slice, host, path, sizeof(path));
 	else
 		snprintf(path, sizeof(path), "%s", cgroup_dir(slice));
-	return count_in(path);
+	return (int)list_in(path, NULL, 0);
 }
 
-/* Waits until dir's cgroup.events says "populated 0", reaping our own
- * children killed meanwhile (the holders, during up).  0 or -errno. */
-static int wait_empty(const char *dir)
+/* Waits until dir's cgroup.events says "populated 0", reaping those of
+ * the npids pids that are our own children (the holders, during up), and no
+ * other child: a caller may wait for its own.  0 or -errno. */
+static int wait_empty(const char *dir, const pid_t *pids, size_t npids)
 {
 	char path[PATH_MAX + 32], buf[256];
 	int fd, waited = 0;
@@ -288,12 +296,15 @@ static int wait_empty(const char *dir)
 		struct pollfd p = { .fd = fd, .events = POLLPRI };
 		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
 		if (n < 0)
 			break;
 		buf[n] = '\0';
 		if (strstr(buf, "populated 0")) {
+			/* Our children among them have left the cgroup, so
+			 * they are exiting, if not zombies already. */
+			for (size_t i = 0; i < npids; i++)
+				if (waitpid(pids[i], NULL, WNOHANG) == 0)
+					waitpid(pids[i], NULL, 0);
 			close(fd);
 			return 0;
 		}
@@ -331,7 +342,9 @@ static int remove_tree(const char *dir)
 int cgroup_kill(const char *slice, const char *host)
 {
 	char path[PATH_MAX];
-	int n, err;
+	pid_t *pids = NULL;
+	size_t n;
+	int err;
 
 	if (host)
 		leaf_path(slice, host, path, sizeof(path));
@@ -339,13 +352,14 @@ int cgroup_kill(const char *slice, const char *host)
 		snprintf(path, sizeof(path), "%s", cgroup_dir(slice));
 	if (access(path, F_OK))
 		return errno == ENOENT ? 0 : -errno;
-	n = count_in(path);
+	n = list_in(path, &pids, 0);
 	err = cg_write(path, "cgroup.kill", "1");
 	if (!err)
-		err = wait_empty(path);
+		err = wait_empty(path, pids, n);
+	free(pids);
 	if (!err)
 		err = remove_tree(path);
 	if (!err && !host)
 		rmdir(CG_TOP);	/* only if no slice is left */
-	return err ? err : n;
+	return err ? err : (int)n;
 }
