@@ -213,4 +213,20 @@ check_error "graph -o x.jpg is refused" "must end in .svg, .png or .dot" \
 	"$TRELLISD" graph topo/ring.topo -o "$work/x.jpg"
 check_error "graph of a slice that is not deployed" "neither a file nor a deployed slice" \
 	env TRELLIS_RUNDIR="$work/run" "$TRELLISD" graph no-such-slice -o "$work/x.svg"
+# Live state of a deployed slice, in a guest of its own (trellisd up needs
+# namespaces and root; TRELLIS_IMPORT_GUEST=0 leaves it out).
+if [ "${TRELLIS_IMPORT_GUEST:-1}" = 0 ]; then
+	skip "graph of a deployed slice (in a guest)" "TRELLIS_IMPORT_GUEST=0"
+elif ! command -v qemu-system-x86_64 >/dev/null; then
+	skip "graph of a deployed slice (in a guest)" "qemu-system-x86_64 is not installed"
+else
+	live=$("$TOP/scripts/vm" --timeout 600 -- "$TOP/$data/graph-live.sh" 2>&1)
+	rc=$?
+	printf '%s\n' "$live" | grep -a '^TEST: \|^\t'
+	# A failed check inside has its line; a guest that never ran them does not.
+	if [ "$rc" != 0 ] && ! printf '%s\n' "$live" | grep -aq '^TEST: .*\[FAIL\]$'; then
+		fail "graph of a deployed slice: the guest ran" "$(printf '%s\n' "$live" | tail -n 15)"
+	fi
+	[ "$rc" = 0 ] || TESTS_FAILED=$((TESTS_FAILED + 1))
+fi
 exit "$TESTS_FAILED"
