@@ -15,7 +15,8 @@
 # validate passes once converged (every adjacency Full, every loopback
 # reaches every other, the file's expect lines); `trellisd link down
 # r1:eth0' makes validate fail naming the r1-r2 adjacency while r1 still
-# reaches r2 the long way; after `link up' validate passes again.  A BIRD
+# reaches r2 the long way; after `link up' validate passes again; a
+# loopback removed by hand shows in the reachability matrix.  A BIRD
 # file with `retransmit 1' on an OSPF interface is refused by check and up
 # with its file, line and column, and up builds nothing.
 #
@@ -150,6 +151,16 @@ if [ "$rc" = 0 ] && _says "$out" "adjacencies: 6 of 6 up"; then
 	ok "after link up, validate passes again"
 else
 	fail "after link up, validate passes again" "status $rc"
+fi
+# A loopback that goes away is seen: r3's row and column in the matrix.
+check "r3 loses its loopback address" trellisd exec "$S" r3 -- ip addr del 10.255.0.3/32 dev lo
+out=$(trellisd validate "$S" --timeout 0 2>&1); rc=$?
+printf '%s\n' "$out" | sed 's/^/\t/'
+if [ "$rc" != 0 ] && _says "$out" "r1 does not reach r3 (10.255.0.3)" &&
+   _says "$out" "r3 does not reach r4 (10.255.0.4)" && _says "$out" "adjacencies: 6 of 6 up"; then
+	ok "validate: r3's lost loopback fails reachability both ways, adjacencies still up"
+else
+	fail "validate: r3's lost loopback fails reachability both ways, adjacencies still up" "status $rc"
 fi
 check_error "validate of a slice that is not up" "slice nosuch is not up" trellisd validate nosuch
 
