@@ -70,8 +70,8 @@ static void add_topology(struct json_object *req, int argc, char **argv)
 			goto found;
 	return;
 found:
-	while (i < argc && argv[i][0] == '-')
-		i += 2;		/* --node NAME, --backend KIND */
+	while (i < argc && argv[i][0] == '-')	/* --node NAME, --backend KIND, --show */
+		i += !strcmp(argv[i], "--node") || !strcmp(argv[i], "--backend") ? 2 : 1;
 	if (i >= argc || stat(argv[i], &st) || !S_ISREG(st.st_mode))
 		return;
 	text = read_text(argv[i], &len);
