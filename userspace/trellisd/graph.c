@@ -169,10 +169,15 @@ static void link_label(const struct drawing *dr, size_t li, char *buf, size_t le
 		return;
 	if (crosses(dr->t, l)) {
 		fprintf(m, "GRE key 0x%08x", l->key);
-		if (dr->tunnels && dr->tunnels[li].known)
-			fprintf(m, dr->tunnels[li].present ? "\\ntunnel rx %llu tx %llu" : "\\ntunnel MISSING",
-				(unsigned long long)dr->tunnels[li].rx,
-				(unsigned long long)dr->tunnels[li].tx);
+		if (dr->tunnels && dr->tunnels[li].known) {
+			const struct live *tv = &dr->tunnels[li];
+
+			if (!tv->present)
+				fputs("\\ntunnel MISSING", m);
+			else
+				fprintf(m, "\\ntunnel %srx %llu tx %llu", tv->up ? "" : "DOWN ",
+					(unsigned long long)tv->rx, (unsigned long long)tv->tx);
+		}
 	}
 	if (l->n_ends == 2 && same_disc(&l->ends[0].disc, &l->ends[1].disc) &&
 	    l->ends[0].disc.set) {
@@ -199,7 +204,8 @@ static bool link_down(const struct drawing *dr, size_t li)
 {
 	const struct link *l = &dr->t->links[li];
 
-	if (dr->tunnels && dr->tunnels[li].known && !dr->tunnels[li].present)
+	if (dr->tunnels && dr->tunnels[li].known &&
+	    (!dr->tunnels[li].present || !dr->tunnels[li].up))
 		return true;
 	for (size_t e = 0; dr->ends && e < l->n_ends; e++)
 		if (dr->ends[li][e].known && (!dr->ends[li][e].present || !dr->ends[li][e].up))
