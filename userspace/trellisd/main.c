@@ -16,7 +16,7 @@ static int cmd_help(int argc, char **argv);
 /* One line per subcommand; each is implemented in a file of its own name. */
 static const struct command commands[] = {
 	{ "help",	cmd_help,	"help" },
-	{ "check",	cmd_check,	"check FILE" },
+	{ "check",	cmd_check,	"check FILE [--show]   (--show: addresses and generated routing configurations)" },
 	{ "up",		cmd_up,		"up FILE [--node NAME] [--backend egre|gretap|auto]" },
 	{ "down",	cmd_down,	"down SLICE|FILE" },
 	{ "status",	cmd_status,	"status [--json] [SLICE]" },

@@ -64,6 +64,24 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The loopback that host hi is pinged at: IPv4 first, unless its only
+ * generated protocol is OSPFv3, which routes IPv6 alone. */
+static const struct prefix *router_lo(const struct topo *t, size_t hi)
+{
+	bool v6_only = rg_route(t, hi, RP_OSPF6);
+	const struct host *h = &t->hosts[hi];
+
+	for (int pr = 0; pr < RP_N; pr++)
+		if (pr != RP_OSPF6 && rg_route(t, hi, pr))
+			v6_only = false;
+	for (int fam = v6_only ? AF_INET6 : AF_INET; fam;
+	     fam = fam == AF_INET && !v6_only ? AF_INET6 : 0)
+		for (size_t k = 0; k < h->n_loopbacks; k++)
+			if (h->loopbacks[k].family == fam)
+				return &h->loopbacks[k];
+	return NULL;
+}
+
 static const struct prefix *first_lo(const struct host *h)
 {
 	for (int fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0)
@@ -619,7 +637,7 @@ static void check_reach(struct val *v, FILE *out)
 	const struct topo *t = v->t;
 	char a[64];
 
-	fprintf(out, "reachability (row pings the column's loopback; . answered, X did not):\n%-12s", "");
+	fprintf(out, "reachability (row pings the column's loopback; . answered, X did not, ~ other family):\n%-12s", "");
 	for (size_t o = 0; o < t->n_hosts; o++)
 		if (v->h[o].router && v->h[o].lo)
 			fprintf(out, " %s", t->hosts[o].name);
@@ -633,6 +651,10 @@ static void check_reach(struct val *v, FILE *out)
 
 			if (!v->h[o].router || !v->h[o].lo)
 				continue;
+			if (v->h[o].lo->family != v->h[hi].lo->family) {
+				fprintf(out, " %*s", (int)strlen(t->hosts[o].name), "~");
+				continue;	/* not pinged: another family */
+			}
 			ok = o == hi || pinged(v, hi, o);
 			fprintf(out, " %*s", (int)strlen(t->hosts[o].name), o == hi ? "-" : ok ? "." : "X");
 			if (!ok)
@@ -724,7 +746,7 @@ int cmd_validate(int argc, char **argv)
 	}
 	for (size_t hi = 0; hi < t.n_hosts; hi++) {
 		v.h[hi].router = t.hosts[hi].frr.set || t.hosts[hi].bird.set;
-		v.h[hi].lo = first_lo(&t.hosts[hi]);
+		v.h[hi].lo = router_lo(&t, hi);
 	}
 	while ((fails = round_once(&v)) && now() - t0 < timeout)
 		sleep(1);
