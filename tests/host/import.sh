@@ -222,7 +222,7 @@ elif ! command -v qemu-system-x86_64 >/dev/null; then
 else
 	live=$("$TOP/scripts/vm" --timeout 600 -- "$TOP/$data/graph-live.sh" 2>&1)
 	rc=$?
-	printf '%s\n' "$live" | grep -a '^TEST: \|^\t'
+	printf '%s\n' "$live" | grep -aP '^TEST: |^\t'
 	# A failed check inside has its line; a guest that never ran them does not.
 	if [ "$rc" != 0 ] && ! printf '%s\n' "$live" | grep -aq '^TEST: .*\[FAIL\]$'; then
 		fail "graph of a deployed slice: the guest ran" "$(printf '%s\n' "$live" | tail -n 15)"
