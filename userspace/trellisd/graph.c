@@ -510,12 +510,16 @@ static int parse_args(int argc, char **argv, const char **in, const char **out,
 		      const char **layout)
 {
 	for (int i = 1; i < argc; i++) {
-		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--layout")) && i + 1 < argc)
-			*(argv[i][1] == 'o' ? out : layout) = argv[i + 1], i++;
-		else if (argv[i][0] != '-' && !*in)
+		bool valued = !strcmp(argv[i], "-o") || !strcmp(argv[i], "--layout");
+
+		if (valued && i + 1 < argc) {
+			*(argv[i][1] == 'o' ? out : layout) = argv[i + 1];
+			i++;
+		} else if (argv[i][0] != '-' && !*in) {
 			*in = argv[i];
-		else
+		} else {
 			return -1;
+		}
 	}
 	return *in && *out ? 0 : -1;
 }
