@@ -211,6 +211,11 @@ check "graph of the 750 hosts split at 15E -o SVG (a Graphviz double free)" \
 check_value "graph of the 750 hosts split at 15E: 750 drawn" 750 svg_nodes "$work/g750-15e.svg"
 check_error "graph -o x.jpg is refused" "must end in .svg, .png or .dot" \
 	"$TRELLISD" graph topo/ring.topo -o "$work/x.jpg"
+check_error "graph -o into a missing directory fails" "No such file or directory" \
+	"$TRELLISD" graph topo/ring.topo -o "$work/none/x.svg"
+check_error "graph --layout bogus fails" "layout \`bogus' failed" \
+	"$TRELLISD" graph topo/ring.topo -o "$work/bogus.svg" --layout bogus
+check_fails "graph --layout bogus wrote nothing" test -e "$work/bogus.svg"
 check_error "graph of a slice that is not deployed" "neither a file nor a deployed slice" \
 	env TRELLIS_RUNDIR="$work/run" "$TRELLISD" graph no-such-slice -o "$work/x.svg"
 # Live state of a deployed slice, in a guest of its own (trellisd up needs

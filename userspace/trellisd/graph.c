@@ -449,7 +449,26 @@ static const char *out_format(const char *out)
 	return NULL;
 }
 
-/* DOT is written as built (no positions), for the reader to lay out. */
+static FILE *open_out(const char *out)
+{
+	FILE *f = fopen(out, "w");
+
+	if (!f)
+		errorf("graph: %s: %s", out, strerror(errno));
+	return f;
+}
+
+static int close_out(FILE *f, const char *out, int ret)
+{
+	if (fclose(f) && !ret) {
+		errorf("graph: %s: %s", out, strerror(errno));
+		ret = -1;
+	}
+	return ret;
+}
+
+/* DOT is written as built (no positions), for the reader to lay out; SVG
+ * and PNG are laid out first, so a bad layout leaves no file behind. */
 static int render(struct drawing *dr, const char *format, const char *layout, const char *out)
 {
 	GVC_t *gvc;
@@ -457,26 +476,36 @@ static int render(struct drawing *dr, const char *format, const char *layout, co
 	int ret;
 
 	if (!strcmp(format, "dot")) {
-		f = fopen(out, "w");
+		f = open_out(out);
 		if (!f)
 			return -1;
-		ret = agwrite(dr->g, f);
-		return fclose(f) || ret ? -1 : 0;
+		ret = agwrite(dr->g, f) ? -1 : 0;
+		if (ret)
+			errorf("graph: %s: cannot write DOT", out);
+		return close_out(f, out, ret);
 	}
 	gvc = gvContext();
 	if (!gvc)
 		return -1;
 	ret = gvLayout(gvc, dr->g, layout);
-	if (!ret)
-		ret = gvRenderFilename(gvc, dr->g, format, out);
-	/*
-	 * No gvFreeLayout(): Debian 12's dot layout frees a block twice in
-	 * dot_cleanup() for some graphs with clusters and edge labels (750
-	 * hosts on 2 nodes; valgrind: invalid free under gvFreeLayout), a
-	 * known Graphviz bug.  The command ends here, so the layout and
-	 * the graph are left for the exit to reclaim.
-	 */
-	dr->laid_out = !ret;
+	if (ret) {
+		errorf("graph: %s: layout `%s' failed", out, layout);
+	} else {
+		/*
+		 * No gvFreeLayout(): Debian 12's dot layout frees a block twice
+		 * in dot_cleanup() for some graphs with clusters and edge labels
+		 * (750 hosts on 2 nodes; valgrind: invalid free under
+		 * gvFreeLayout), a known Graphviz bug.  The command ends here,
+		 * so the layout and the graph are left for the exit to reclaim.
+		 */
+		dr->laid_out = true;
+		f = open_out(out);
+		ret = f ? gvRender(gvc, dr->g, format, f) : -1;
+		if (f && ret)
+			errorf("graph: %s: cannot render %s", out, format);
+		if (f)
+			ret = close_out(f, out, ret);
+	}
 	gvFreeContext(gvc);
 	return ret ? -1 : 0;
 }
@@ -548,9 +577,7 @@ int cmd_graph(int argc, char **argv)
 		warnf("graph %s: live state unavailable: %s", in, strerror(errno));
 	if (build(&dr))
 		errorf("graph: %s", strerror(ENOMEM));
-	else if (render(&dr, format, layout, out))
-		errorf("graph: cannot write %s (%s layout, %s)", out, layout, format);
-	else
+	else if (!render(&dr, format, layout, out))
 		ret = 0;
 	drawing_free(&dr);
 	topo_free(&t);
