@@ -144,6 +144,7 @@ static void test_ospf_mixed(void **state)
 	has(c, "protocol ospf v2 ospf4 {");
 	has(c, "protocol ospf v3 ospf6 {");
 	has(c, "\t\tinterface \"lo\" { stub yes; };");
+	has(c, "\t\tstubnet fd00:0:ff::2/128;");
 	has(c, "\t\tinterface \"eth0\" { type ptp; hello 1; dead 4; retransmit 2; };");
 	has(c, "\t\texport where source != RTS_DEVICE;");
 	h = topo_host(&t, "r2");

@@ -335,9 +335,18 @@ static void bird_ospf(struct gen *g, bool v6)
 
 	if (!r)
 		return;
+	char buf[64];
+
 	fprintf(g->f, "protocol ospf v%d %s {\n\t%s { import all; export none; };\n"
-		"\tarea %u {\n\t\tinterface \"lo\" { stub yes; };\n",
-		v6 ? 3 : 2, v6 ? "ospf6" : "ospf4", v6 ? "ipv6" : "ipv4", r->area);
+		"\tarea %u {\n", v6 ? 3 : 2, v6 ? "ospf6" : "ospf4", v6 ? "ipv6" : "ipv4", r->area);
+	/* OSPFv3 runs on link-local addresses, which lo has none of: BIRD
+	 * leaves it out, so its prefixes are announced as stub networks. */
+	if (!v6)
+		fprintf(g->f, "\t\tinterface \"lo\" { stub yes; };\n");
+	for (size_t k = 0; v6 && k < g->h->n_loopbacks; k++)
+		if (g->h->loopbacks[k].family == AF_INET6)
+			fprintf(g->f, "\t\tstubnet %s;\n",
+				prefix_str(&g->h->loopbacks[k], buf, sizeof(buf)));
 	for (size_t i = 0; i < g->n_ifs; i++)
 		fprintf(g->f, "\t\tinterface \"%s\" { type %s; hello %u; dead %u; retransmit 2; };\n",
 			g->ifs[i].e->ifname, g->ifs[i].l->kind == LINK_P2P ? "ptp" : "broadcast",
