@@ -21,6 +21,7 @@
 
 #include "cgroup.h"
 #include "deploy.h"
+#include "disc.h"
 #include "egre.h"
 #include "rtnl.h"
 #include "sb.h"
@@ -1162,13 +1163,6 @@ static bool same_route(const struct route *a, const struct route *b)
 	       !strcmp(a->dev, b->dev) && a->metric == b->metric;
 }
 
-static bool same_disc(const struct disc *a, const struct disc *b)
-{
-	return a->set == b->set && a->delay_ns == b->delay_ns && a->jitter_ns == b->jitter_ns &&
-	       a->loss == b->loss && a->duplicate == b->duplicate && a->reorder == b->reorder &&
-	       a->corrupt == b->corrupt && a->rate_bps == b->rate_bps && a->limit == b->limit;
-}
-
 /* Must host hi of the new topology be (re)started? */
 static bool host_changed(const struct host *a, const struct host *b)
 {
@@ -1437,7 +1431,7 @@ int dep_apply(struct dep *d, struct topo *old)
 					queue_addr(d, ne->host, idx, &ne->addrs[k], ne->ifname, true);
 					changes++;
 				}
-			if (!same_disc(&oe->disc, &ne->disc)) {
+			if (!disc_equal(&oe->disc, &ne->disc)) {
 				if (queue_end_disc(d, l, e, idx, true))
 					goto out;
 				changes++;

@@ -23,8 +23,10 @@
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
+#include "disc.h"
 #include "host.h"
 #include "names.h"
+#include "reserve.h"
 #include "rtnl.h"
 #include "state.h"
 #include "topo.h"
@@ -58,65 +60,21 @@ static void set(void *obj, const char *attr, const char *value)
 	agsafeset(obj, (char *)attr, (char *)value, "");
 }
 
-static void rate_str(uint64_t bps, char *buf, size_t len)
-{
-	if (bps >= 1000000000 && bps % 1000000000 == 0)
-		snprintf(buf, len, "%llugbit", (unsigned long long)(bps / 1000000000));
-	else if (bps >= 1000000)
-		snprintf(buf, len, "%gmbit", (double)bps / 1e6);
-	else
-		snprintf(buf, len, "%gkbit", (double)bps / 1e3);
-}
-
-/* A discipline as the language writes it, each option after a space. */
-static void disc_opts(const struct disc *d, FILE *m)
-{
-	char r[32];
-
-	if (d->delay_ns)
-		fprintf(m, " delay %gms", (double)d->delay_ns / 1e6);
-	if (d->jitter_ns)
-		fprintf(m, " jitter %gms", (double)d->jitter_ns / 1e6);
-	if (d->loss > 0)
-		fprintf(m, " loss %g%%", d->loss);
-	if (d->duplicate > 0)
-		fprintf(m, " duplicate %g%%", d->duplicate);
-	if (d->reorder > 0)
-		fprintf(m, " reorder %g%%", d->reorder);
-	if (d->corrupt > 0)
-		fprintf(m, " corrupt %g%%", d->corrupt);
-	if (d->rate_bps) {
-		rate_str(d->rate_bps, r, sizeof(r));
-		fprintf(m, " rate %s", r);
-	}
-}
-
-/* The same, without the first space. */
+/* A discipline as the language writes it. */
 static void disc_str(const struct disc *d, FILE *m)
 {
-	char buf[256] = "";
-	FILE *b = fmemopen(buf, sizeof(buf) - 1, "w");
+	char buf[256];
 
-	if (!b)
-		return;
-	disc_opts(d, b);
-	fclose(b);
-	fputs(buf[0] ? buf + 1 : buf, m);
-}
-
-static bool same_disc(const struct disc *a, const struct disc *b)
-{
-	return a->delay_ns == b->delay_ns && a->jitter_ns == b->jitter_ns && a->loss == b->loss &&
-	       a->duplicate == b->duplicate && a->reorder == b->reorder &&
-	       a->corrupt == b->corrupt && a->rate_bps == b->rate_bps && a->limit == b->limit;
+	disc_format(d, buf, sizeof(buf));
+	fputs(buf, m);
 }
 
 static void resv_str(const struct resv *r, FILE *m)
 {
 	char a[32], b[32];
 
-	rate_str(r->min_bps, a, sizeof(a));
-	rate_str(r->max_bps, b, sizeof(b));
+	resv_rate_str(r->min_bps, a, sizeof(a));
+	resv_rate_str(r->max_bps, b, sizeof(b));
 	if (r->min_bps && r->min_bps == r->max_bps)
 		fprintf(m, "\\nreserve static %s", a);
 	else if (r->min_bps && r->max_bps)
@@ -179,7 +137,7 @@ static void link_label(const struct drawing *dr, size_t li, char *buf, size_t le
 					(unsigned long long)tv->rx, (unsigned long long)tv->tx);
 		}
 	}
-	if (l->n_ends == 2 && same_disc(&l->ends[0].disc, &l->ends[1].disc) &&
+	if (l->n_ends == 2 && disc_equal(&l->ends[0].disc, &l->ends[1].disc) &&
 	    l->ends[0].disc.set) {
 		fputs("\\n", m);
 		disc_str(&l->ends[0].disc, m);

@@ -23,6 +23,7 @@
 #include "owner.h"
 #include "cgroup.h"
 #include "deploy.h"
+#include "disc.h"
 #include "names.h"
 #include "reserve.h"
 #include "rtnl.h"
@@ -65,30 +66,6 @@ static int count_procs(const char *slice, const struct jentry *e)
 	}
 	closedir(d);
 	return n;
-}
-
-static void disc_text(const struct disc *d, char *buf, size_t len)
-{
-	FILE *m = fmemopen(buf, len, "w");
-
-	if (!m)
-		return;
-	if (d->delay_ns)
-		fprintf(m, " delay %gms", (double)d->delay_ns / 1e6);
-	if (d->jitter_ns)
-		fprintf(m, " jitter %gms", (double)d->jitter_ns / 1e6);
-	if (d->loss > 0)
-		fprintf(m, " loss %g%%", d->loss);
-	if (d->duplicate > 0)
-		fprintf(m, " duplicate %g%%", d->duplicate);
-	if (d->reorder > 0)
-		fprintf(m, " reorder %g%%", d->reorder);
-	if (d->corrupt > 0)
-		fprintf(m, " corrupt %g%%", d->corrupt);
-	if (d->rate_bps)
-		fprintf(m, " rate %gmbit", (double)d->rate_bps / 1e6);
-	fputc('\0', m);
-	fclose(m);
 }
 
 /* This machine's node: the node of the hosts it runs (-1: none). */
@@ -241,8 +218,8 @@ static struct json_object *host_ifaces(const struct topo *t, int hi, struct nl *
 			dev_state(nl, ep->ifname, o, &flags);
 			JADD(o, "link", JSTR(t->links[l].name));
 			JADD(o, "admin_up", JBOOL(flags & IFF_UP));
-			disc_text(&ep->disc, dtext, sizeof(dtext));
-			JADD(o, "discipline", JSTR(dtext[0] ? dtext + 1 : ""));
+			disc_format(&ep->disc, dtext, sizeof(dtext));
+			JADD(o, "discipline", JSTR(dtext));
 			json_object_array_add(ifs, o);
 		}
 	}
