@@ -480,9 +480,10 @@ static int journal_append(const char *path, const char *line)
 	return err;
 }
 
-int journal_add(const char *slice, struct journal *j, const struct jentry *e)
+/* Puts e in j, in place of the entry of the same kind and name if any (a
+ * host's second line, once its namespaces are ready, replaces the first). */
+static void journal_put(struct journal *j, const struct jentry *e)
 {
-	char path[PATH_MAX], line[JOURNAL_LINE_MAX];
 	size_t i;
 
 	for (i = 0; i < j->n; i++)
@@ -495,6 +496,13 @@ int journal_add(const char *slice, struct journal *j, const struct jentry *e)
 		j->n++;
 	}
 	j->e[i] = *e;
+}
+
+int journal_add(const char *slice, struct journal *j, const struct jentry *e)
+{
+	char path[PATH_MAX], line[JOURNAL_LINE_MAX];
+
+	journal_put(j, e);
 	spath(path, sizeof(path), slice, "journal");
 	jentry_format(e, line, sizeof(line));
 	return journal_append(path, line);
@@ -526,24 +534,12 @@ int journal_read(FILE *f, struct journal *j)
 	memset(j, 0, sizeof(*j));
 	while (fgets(line, sizeof(line), f)) {
 		struct jentry e;
-		size_t i;
 
 		/* Only whole lines: one without its newline was cut by a
 		 * crash, and a number cut short would still scan. */
 		if (!strchr(line, '\n') || jentry_parse(line, &e))
 			continue;
-		/* A host's second line (its namespaces, once ready) replaces
-		 * the first. */
-		for (i = 0; i < j->n; i++)
-			if (!strcmp(j->e[i].kind, e.kind) && !strcmp(j->e[i].name, e.name))
-				break;
-		if (i == j->n) {
-			j->e = realloc(j->e, (j->n + 1) * sizeof(*j->e));
-			if (!j->e)
-				abort();
-			j->n++;
-		}
-		j->e[i] = e;
+		journal_put(j, &e);
 	}
 	return ferror(f) ? -EIO : 0;
 }
