@@ -55,6 +55,7 @@ link r6:eth1 r1:eth1
 expect r1 reaches r4
 expect r1 route r2 via r2
 expect r4 route 10.255.0.5/32 via r5
+expect r1:eth0 carries traffic
 EOF
 
 # The issue's example: BIRD refuses `retransmit 1', so must check and up.
@@ -144,6 +145,8 @@ else
 fi
 check_output "expect r1 route r2 via r2 fails while the link is down" \
 	"expect at line 22: r1's route to 10.255.0.2 leaves by eth1, not towards r2" echo "$out"
+check_output "expect r1:eth0 carries traffic fails while the link is down" \
+	"expect at line 24: r1:eth0 carries no traffic" echo "$out"
 
 check "trellisd link up auto-ring r1:eth0" trellisd link up "$S" r1:eth0
 out=$(trellisd validate "$S" --timeout 180 2>&1); rc=$?

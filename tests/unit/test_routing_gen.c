@@ -252,6 +252,10 @@ static void test_errors(void **state)
 	parse_bad("slice s\nhost r1\nexpect r1 reaches r9\n", "t.topo:3:8: unknown host `r9' in `expect'");
 	parse_bad("slice s\nhost r1\nexpect r1 goes r1\n", "expected `expect HOST reaches");
 	parse_bad("slice s\nhost r1\nexpect r1 route 10.0.0.1/8 via r1\n", "has host bits set");
+	parse_bad("slice s\nhost r1\nexpect r1:eth9 carries traffic\n",
+		  "t.topo:3:8: host `r1' has no interface `eth9'");
+	parse_bad("slice s\nhost r1\nexpect r1 carries traffic\n",
+		  "t.topo:3:8: expected HOST:IF before `carries traffic', got `r1'");
 }
 
 static void test_expects(void **state)
@@ -260,8 +264,12 @@ static void test_expects(void **state)
 
 	(void)state;
 	parse_ok(&t, "slice s\naddressing auto\n" TRIANGLE
-		 "expect r1 reaches r3\nexpect r2 route 10.255.0.0/24 via r3\nexpect r3 reaches 10.0.0.1\n");
-	assert_int_equal(t.n_expects, 3);
+		 "expect r1 reaches r3\nexpect r2 route 10.255.0.0/24 via r3\nexpect r3 reaches 10.0.0.1\n"
+		 "expect r2:eth1 carries traffic\n");
+	assert_int_equal(t.n_expects, 4);
+	assert_int_equal(t.expects[3].kind, EXPECT_CARRIES);
+	assert_int_equal(t.expects[3].host, 1);
+	assert_string_equal(t.expects[3].ifname, "eth1");
 	assert_int_equal(t.expects[0].kind, EXPECT_REACHES);
 	assert_int_equal(t.expects[0].target, 2);
 	assert_int_equal(t.expects[1].kind, EXPECT_ROUTE);

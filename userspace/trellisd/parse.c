@@ -1689,15 +1689,35 @@ static void autoroute_line(struct parser *p, struct autoroute *set, struct host 
 	set[proto] = nr;
 }
 
-/* `expect HOST reaches ADDRESS|HOST', `expect HOST route PREFIX|HOST via HOST'. */
+/* `expect HOST:IF carries traffic'. */
+static void expect_carries(struct parser *p, struct expect *ex)
+{
+	const char *w = p->tok[1].s, *colon = strchr(w, ':');
+
+	if (!colon || !valid_name(w, (size_t)(colon - w)) || !valid_ifname(colon + 1)) {
+		err(p, 1, "expected HOST:IF before `carries traffic', got `%s'", w);
+		return;
+	}
+	ex->kind = EXPECT_CARRIES;
+	snprintf(ex->hname, sizeof(ex->hname), "%.*s", (int)(colon - w), w);
+	snprintf(ex->ifname, sizeof(ex->ifname), "%s", colon + 1);
+	*PUSH(p->t->expects, p->t->n_expects) = *ex;
+}
+
+/* `expect HOST reaches ADDRESS|HOST', `expect HOST route PREFIX|HOST via
+ * HOST', `expect HOST:IF carries traffic'. */
 static void st_expect(struct parser *p)
 {
 	struct expect ex = { .host = -1, .via = -1, .target = -1, .loc = tloc(p, 1) };
 	bool route = p->ntok == 6 && !strcmp(p->tok[2].s, "route") && !strcmp(p->tok[4].s, "via");
 	const char *tg;
 
+	if (p->ntok == 4 && !strcmp(p->tok[2].s, "carries") && !strcmp(p->tok[3].s, "traffic")) {
+		expect_carries(p, &ex);
+		return;
+	}
 	if (!route && !(p->ntok == 4 && !strcmp(p->tok[2].s, "reaches"))) {
-		err(p, p->ntok > 1 ? 1 : 0, "expected `expect HOST reaches ADDRESS|HOST' or `expect HOST route PREFIX|HOST via HOST'");
+		err(p, p->ntok > 1 ? 1 : 0, "expected `expect HOST reaches ADDRESS|HOST', `expect HOST route PREFIX|HOST via HOST' or `expect HOST:IF carries traffic'");
 		return;
 	}
 	ex.kind = route ? EXPECT_ROUTE : EXPECT_REACHES;
@@ -1797,6 +1817,9 @@ static void check_autoconf(struct parser *p)
 			ex->target = expect_host(p, ex, ex->tname);
 		if (ex->kind == EXPECT_ROUTE)
 			ex->via = expect_host(p, ex, ex->vname);
+		if (ex->kind == EXPECT_CARRIES && ex->host >= 0 &&
+		    topo_find_end(t, ex->host, ex->ifname, &(size_t){ 0 }) < 0)
+			errat(p, ex->loc, "host `%s' has no interface `%s'", ex->hname, ex->ifname);
 	}
 }
 

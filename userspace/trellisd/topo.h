@@ -116,14 +116,15 @@ struct autoroute {
 	struct loc loc;
 };
 
-/* `expect HOST reaches ADDRESS|HOST' and `expect HOST route PREFIX via
- * HOST2' (validate.c). */
-enum expect_kind { EXPECT_REACHES, EXPECT_ROUTE };
+/* `expect HOST reaches ADDRESS|HOST', `expect HOST route PREFIX via HOST2'
+ * and `expect HOST:IF carries traffic' (validate.c). */
+enum expect_kind { EXPECT_REACHES, EXPECT_ROUTE, EXPECT_CARRIES };
 
 struct expect {
 	enum expect_kind kind;
 	int host, via, target;	/* host indices; target -1: addr is given */
 	char hname[TOPO_NAME_LEN], vname[TOPO_NAME_LEN], tname[TOPO_NAME_LEN];
+	char ifname[TOPO_IFNAME_LEN];	/* carries */
 	struct prefix addr;	/* reaches: an address; route: a prefix */
 	struct loc loc;
 };

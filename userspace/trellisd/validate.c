@@ -260,6 +260,19 @@ static const struct prefix *expect_addr(const struct val *v, const struct expect
 	return ex->target >= 0 ? first_lo(&v->t->hosts[ex->target]) : &ex->addr;
 }
 
+/* `uses I DEV DEV...': the interfaces by which host hi's routes to every
+ * other router's loopback leave. */
+static void carries_cmd(struct val *v, size_t hi, size_t i, FILE *f)
+{
+	char a[64];
+
+	fprintf(f, "echo \"uses %zu $(for a in", i);
+	for (size_t o = 0; o < v->t->n_hosts; o++)
+		if (o != hi && v->h[o].router && v->h[o].lo)
+			fprintf(f, " %s", addr_str(v->h[o].lo, a, sizeof(a)));
+	fprintf(f, "; do ip route get $a 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1; done | tr '\\n' ' ')\"; ");
+}
+
 static void expect_cmd(struct val *v, size_t hi, FILE *f)
 {
 	char a[64];
@@ -270,6 +283,10 @@ static void expect_cmd(struct val *v, size_t hi, FILE *f)
 
 		if (ex->host != (int)hi || !p)
 			continue;
+		if (ex->kind == EXPECT_CARRIES) {
+			carries_cmd(v, hi, i, f);
+			continue;
+		}
 		addr_str(p, a, sizeof(a));
 		if (ex->kind == EXPECT_REACHES)
 			fprintf(f, "(ping " PING " %s >/dev/null 2>&1 && echo 'ok %zu' || echo 'no %zu') & ",
@@ -581,6 +598,24 @@ static bool pinged(const struct val *v, size_t hi, size_t o)
 	return v->h[hi].sections[0] && has_line(v->h[hi].sections[0], want);
 }
 
+static void check_carries(struct val *v, const struct expect *ex, size_t i, const char *s)
+{
+	char want[32], line[1024] = " ", dev[TOPO_IFNAME_LEN + 2];
+	const char *q;
+
+	snprintf(want, sizeof(want), "uses %zu ", i);
+	for (q = s; q && (q = strstr(q, want)); q++)
+		if (q == s || q[-1] == '\n')
+			break;
+	if (q)
+		snprintf(line + 1, sizeof(line) - 2, "%.*s ", (int)strcspn(q + strlen(want), "\n"),
+			 q + strlen(want));
+	snprintf(dev, sizeof(dev), " %s ", ex->ifname);
+	if (!strstr(line, dev))
+		failf(v, "expect at line %d: %s:%s carries no traffic (no route to another router's loopback leaves by it)",
+		      ex->loc.line, ex->hname, ex->ifname);
+}
+
 static void check_expects(struct val *v)
 {
 	const struct topo *t = v->t;
@@ -593,6 +628,10 @@ static void check_expects(struct val *v)
 
 		if (!v->h[ex->host].holder)
 			continue;
+		if (ex->kind == EXPECT_CARRIES) {
+			check_carries(v, ex, i, s);
+			continue;
+		}
 		if (!p) {
 			failf(v, "expect at line %d: %s has no loopback", ex->loc.line, ex->tname);
 			continue;
