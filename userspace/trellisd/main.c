@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "import",	cmd_import,	"import GRAPH.graphml|GRAPH.gml [--nodes N] [--routing ospf|ospf6|isis|bgp] [--daemon frr|bird|mixed] [--km-delay US] [-o OUT.topo] ..." },
 	{ "graph",	cmd_graph,	"graph FILE|SLICE -o OUT.svg|OUT.png|OUT.dot [--layout dot|neato|fdp|sfdp|circo]" },
 	{ "validate",	cmd_validate,	"validate SLICE [--timeout SECONDS]   (adjacencies, loopback reachability, expect lines)" },
+	{ "capture",	cmd_capture,	"capture SLICE HOST:IF [-w FILE|-] [-c COUNT] [--tunnel]   (pcap of a link end, or of its GRE packets)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -67,6 +67,7 @@ static const struct rcmd rcmds[] = {
 	{ "exec",   cmd_exec,   R_OWNED, 1 },
 	{ "logs",   cmd_logs,   R_OWNED, 1 },
 	{ "validate", cmd_validate, R_OWNED, 1 },
+	{ "capture", cmd_capture, R_OWNED, 1 },
 	{ "link",   cmd_link,   R_MUTATES | R_OWNED, 2 },
 	{ "sb",     cmd_sb,     R_ROOT | R_MUTATES, 0 },
 	{ "egre",   cmd_egre,   R_ROOT | R_MUTATES, 0 },
@@ -205,10 +206,10 @@ int src_open(const char *path, int flags)
 	if (src.topo_path && !strcmp(path, src.topo_path))
 		return text_fd(src.topo_text, src.topo_len);
 	if (!src.set)
-		return open(path, flags);
+		return open(path, flags, 0644);	/* capture -w creates */
 	if (client_creds(&s))
 		return -1;
-	fd = open(path, flags | O_NONBLOCK);
+	fd = open(path, flags | O_NONBLOCK, 0644);
 	err = errno;
 	root_creds(&s);
 	if (fd >= 0 && !(flags & O_DIRECTORY) && not_regular(fd, flags))
@@ -340,13 +341,14 @@ static int check_names(const struct req *r)
 		return 2;
 	if (!strcmp(c, "logs") && r->argc > 3 && check_name(NAME_DAEMON, r->argv[3]))
 		return 2;
-	if (!strcmp(c, "link") && r->argc > 3) {
-		const char *colon = strchr(r->argv[3], ':');
+	if ((!strcmp(c, "link") && r->argc > 3) || (!strcmp(c, "capture") && r->argc > 2)) {
+		const char *end = r->argv[c[0] == 'l' ? 3 : 2];
+		const char *colon = strchr(end, ':');
 		char host[TOPO_NAME_LEN];
 
-		if (!colon || (size_t)(colon - r->argv[3]) >= sizeof(host))
-			return refuse(API_INVALID, "`%.64s' is not HOST:IF", r->argv[3]);
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - r->argv[3]), r->argv[3]);
+		if (!colon || (size_t)(colon - end) >= sizeof(host))
+			return refuse(API_INVALID, "`%.64s' is not HOST:IF", end);
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - end), end);
 		if (check_name(NAME_HOST, host) || check_name(NAME_IFNAME, colon + 1))
 			return 2;
 	}

@@ -24,6 +24,7 @@ int cmd_batch(int argc, char **argv);
 int cmd_import(int argc, char **argv);	/* import.c */
 int cmd_graph(int argc, char **argv);	/* graph.c */
 int cmd_validate(int argc, char **argv);	/* validate.c */
+int cmd_capture(int argc, char **argv);	/* capture.c */
 
 /* A slice name, or the slice named in a topology file (NULL on errors). */
 const char *slice_arg(const char *arg, char *buf, size_t len);
