@@ -91,6 +91,23 @@ check_error "up refuses it too" "routing configurations refused, nothing changed
 	trellisd up "$DIR/bad.topo"
 check "and up built nothing" test ! -e /run/trellis/auto-bad
 
+# A daemon that exits while starting fails up, naming the host and showing
+# the end of its log, and up rolls back (it used to report success while
+# the daemon restarted over and over): BIRD without a router id, in a host
+# with no IPv4 address, passes bird -p and then exits.
+mkdir -p "$DIR/noid"
+printf 'log stderr all;\nprotocol device {\n}\n' >"$DIR/noid/bird.conf"
+printf 'slice auto-noid\nhost n1\n    bird config noid/bird.conf\n' >"$DIR/noid.topo"
+check "check accepts BIRD without a router id" trellisd check "$DIR/noid.topo"
+noid_rc=0
+noid=$(trellisd up "$DIR/noid.topo" 2>&1) || noid_rc=$?
+noid_says() { printf '%s\n' "$noid"; }
+check "up fails when bird exits during start-up" test "$noid_rc" != 0
+check_output "... naming the host and the daemon" "host n1: bird exited during start-up (exit-1)" noid_says
+check_output "... with the end of its log" "<FATAL> Cannot determine router ID" noid_says
+check "... and rolled back" test ! -e /run/trellis/auto-noid
+check_fails "... leaving no bird running" pgrep -x bird
+
 shown=$(trellisd check "$DIR/ring.topo" --show 2>&1)
 check_output "check accepts the generated ring" "slice auto-ring: 0 nodes, 6 hosts, 6 links, 0 lans: ok" \
 	echo "$shown"

@@ -34,6 +34,9 @@
 
 #define FRR_DIR		"/usr/lib/frr"
 #define VTY_WAIT_S	180	/* first start of FRR over 9p, under emulation */
+#define START_WAIT_S	VTY_WAIT_S	/* for every daemon's control socket */
+#define LOG_TAIL	4	/* log lines shown when a daemon fails to start */
+#define STOP_SIGNALS	((1ul << SIGTERM) | (1ul << SIGINT) | (1ul << SIGHUP))
 #define STOP_WAIT_S	10	/* from SIGTERM to SIGKILL */
 #define MAX_BACKOFF_S	30
 #define MAX_QUICK_FAILS	10	/* exits within QUICK_S in a row: give up */
@@ -133,7 +136,7 @@ static pid_t holder_of(const char *slice, const char *host)
 
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = src_fopen(path);	/* as the slice's owner */
 	char *buf = NULL;
 	size_t size = 0;
 
@@ -382,23 +385,50 @@ static void proc_log_path(const struct sup *s, const struct proc *p, char *buf, 
 	snprintf(buf, len, "%s/%s/%s.log", s->dir, s->t->hosts[p->host].name, p->name);
 }
 
-/* Does a daemon accept connections on this unix socket?  (A socket file
- * alone may be left over from a daemon that was killed.) */
-static bool listening(const char *path)
+/* A connection to a daemon's unix socket, or -1.  (A socket file alone may
+ * be left over from a daemon that was killed.) */
+static int connect_unix(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool listening(const char *path)
+{
+	int fd = connect_unix(path);
 
 	if (fd < 0)
 		return false;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		close(fd);
-		return false;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
 	close(fd);
+	return true;
+}
+
+/* Does BIRD greet ("0001 BIRD ... ready.") on its control socket?  It
+ * listens before it applies its configuration, and greets only once its
+ * main loop runs, after the configuration was taken. */
+static bool bird_greets(const char *path)
+{
+	struct pollfd pfd = { .fd = connect_unix(path), .events = POLLIN };
+	char buf[16] = "";
+	bool ok;
+
+	if (pfd.fd < 0)
+		return false;
+	ok = poll(&pfd, 1, 200) == 1 && read(pfd.fd, buf, sizeof(buf) - 1) > 4 &&
+	     !strncmp(buf, "0001 ", 5);
+	close(pfd.fd);
 	return ok;
 }
 
@@ -747,6 +777,105 @@ static void stop_all(struct sup *s)
 	}
 }
 
+/* Is p up: does it answer on its control socket (FRR's vty socket, BIRD's
+ * bird.ctl), seen through its holder's root? */
+static bool daemon_ready(const struct sup *s, const struct proc *p)
+{
+	pid_t holder = s->prepared[p->host];
+	char path[128];
+
+	if (holder <= 0)
+		return false;
+	if (!p->frr) {
+		snprintf(path, sizeof(path), "/proc/%d/root/run/bird/bird.ctl", (int)holder);
+		return bird_greets(path);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/root/run/frr/%s.vty", (int)holder, p->name);
+	return listening(path);
+}
+
+/* The last LOG_TAIL lines of p's log, each on a line of its own after
+ * "  | ", appended to buf. */
+static void log_tail(const struct sup *s, const struct proc *p, char *buf, size_t len)
+{
+	char path[PATH_MAX], *text, *from;
+	size_t n, used = strlen(buf);
+	int lines = 0;
+
+	proc_log_path(s, p, path, sizeof(path));
+	text = slurp(path, &n);
+	if (!text)
+		return;
+	while (n && text[n - 1] == '\n')
+		text[--n] = '\0';
+	for (from = text + n; from > text; from--)
+		if (from[-1] == '\n' && ++lines == LOG_TAIL)
+			break;
+	for (char *line = strtok(from, "\n"); line && used < len; line = strtok(NULL, "\n"))
+		used += snprintf(buf + used, len - used, "\n  | %.160s", line);
+	free(text);
+}
+
+/*
+ * Start-up: waits until every daemon listens on its control socket.  One
+ * that exits first fails the start (`up' reports it and rolls back), with
+ * the end of its log in err, rather than being restarted over and over.
+ * One still starting after START_WAIT_S is left to the supervisor.
+ */
+static int settle(struct sup *s, char *err, size_t len)
+{
+	double end = mono() + START_WAIT_S;
+	bool *ready = calloc(s->n + 1, sizeof(*ready));
+	size_t waiting;
+
+	if (!ready)
+		abort();
+	for (;;) {
+		reap(s, false);
+		waiting = 0;
+		for (size_t i = 0; i < s->n; i++) {
+			struct proc *p = &s->p[i];
+
+			if (p->kind != P_DAEMON || ready[i])
+				continue;
+			if (p->state != S_RUNNING) {
+				snprintf(err, len, "host %s: %s exited during start-up (%s); its log ends:",
+					 s->t->hosts[p->host].name, p->name, p->last);
+				log_tail(s, p, err, len);
+				free(ready);
+				return -1;
+			}
+			ready[i] = daemon_ready(s, p);
+			waiting += !ready[i];
+		}
+		if (!waiting || mono() >= end)
+			break;
+		if (wait_signals(s, 200) & STOP_SIGNALS) {
+			snprintf(err, len, "stopped while the daemons were starting");
+			free(ready);
+			return -1;
+		}
+	}
+	if (waiting)
+		slog(s, "%zu daemon%s not listening after %d s: left to start", waiting,
+		     waiting == 1 ? "" : "s", START_WAIT_S);
+	free(ready);
+	return 0;
+}
+
+/* Stops what started, tells trellisd why (on fd) and exits. */
+static __attribute__((noreturn)) void start_failed(struct sup *s, int fd, const char *err,
+						    const char *pid_path)
+{
+	slog(s, "%s", err);
+	stop_all(s);
+	if (write(fd, err, strlen(err)) < 0) {
+		/* trellisd is gone: nobody to tell */
+	}
+	unlink(pid_path);
+	_exit(1);
+}
+
 static __attribute__((noreturn)) void supervise(struct sup *s)
 {
 	for (;;) {
@@ -764,7 +893,7 @@ static __attribute__((noreturn)) void supervise(struct sup *s)
 		seen = wait_signals(s, timeout);
 		if (seen & (1ul << SIGCHLD))
 			reap(s, false);
-		if (seen & ((1ul << SIGTERM) | (1ul << SIGINT) | (1ul << SIGHUP)) ||
+		if (seen & STOP_SIGNALS ||
 		    !slice_exists(s->t->slice)) {
 			slog(s, "stopping %zu process%s", running(s), running(s) == 1 ? "" : "es");
 			stop_all(s);
@@ -782,7 +911,7 @@ static __attribute__((noreturn)) void supervise(struct sup *s)
 static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool *local, int fd)
 {
 	struct sup s = { .t = t, .sfd = -1 };
-	char path[PATH_MAX], err[512] = "";
+	char path[PATH_MAX], err[1024] = "";
 	sigset_t set;
 	int null;
 
@@ -848,15 +977,8 @@ static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool 
 			slog(&s, "%s: %s started (pid %d)", t->hosts[s.p[i].host].name, s.p[i].name,
 			     (int)s.p[i].pid);
 	}
-	if (err[0]) {
-		slog(&s, "%s", err);
-		stop_all(&s);
-		if (write(fd, err, strlen(err)) < 0) {
-			/* trellisd is gone: nobody to tell */
-		}
-		unlink(path);
-		_exit(1);
-	}
+	if (err[0])
+		start_failed(&s, fd, err, path);
 	/* Config paths may be relative to where trellisd ran: read above. */
 	if (chdir("/")) {
 		/* stay */
@@ -865,6 +987,8 @@ static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool 
 	for (size_t i = 0; i < t->n_hosts; i++)
 		if ((!local || local[i]) && t->hosts[i].frr.set)
 			apply_frr_conf(&s, (int)i, NULL);
+	if (settle(&s, err, sizeof(err)))
+		start_failed(&s, fd, err, path);
 	write_status(&s);
 	if (write(fd, "", 1) < 0) {
 		/* trellisd is gone: go on anyway */
@@ -876,7 +1000,7 @@ static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool 
 int daemon_up(struct dep *d)
 {
 	const struct topo *t = d->t;
-	char buf[512];
+	char buf[1024];
 	int p[2], status, cg;
 	bool *local;
 	pid_t pid;
