@@ -362,5 +362,10 @@ left_nothing()	# but the daemon's socket and events under /run/trellis
 	diff <(sed '/^# state/,$d' "$_SNAPSHOT") <(snapshot | sed '/^# state/,$d')
 }
 check "nothing left" wait_for 30 left_nothing
+check "the daemon logs a refusal with who asked" \
+	grep -q "^trellisd: serve: refused bob (uid $(id -u bob)) down: denied: slice sa belongs to alice, not to bob" \
+	"$tmp/serve.log"
+echo "# refusals logged by the daemon, by kind:" \
+	$(sed -n 's/^trellisd: serve: refused .*) [^:]*: \([a-z]*\): .*/\1/p' "$tmp/serve.log" | sort | uniq -c)
 grep -i "error\|warning" "$tmp/serve.log" | head -20
 exit $TESTS_FAILED

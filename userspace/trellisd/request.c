@@ -780,6 +780,26 @@ static struct json_object *run_command(struct req *r, const char *policy_path)
 	return reply;
 }
 
+/* The daemon's own stderr, kept before the client's takes its place. */
+static int log_fd = 2;
+
+/* A refusal goes to the daemon's log (stderr: the journal under systemd)
+ * too, with who asked: the node's administrator sees what users try. */
+static void log_refusal(const struct req *r, struct json_object *reply)
+{
+	struct json_object *e, *kind, *reason;
+	const char *cmd = r->msg ? api_str(r->msg, "command") : NULL;
+
+	if (!json_object_object_get_ex(reply, "error", &e) ||
+	    !json_object_object_get_ex(e, "kind", &kind) ||
+	    !strcmp(json_object_get_string(kind), "failed"))
+		return;
+	json_object_object_get_ex(e, "reason", &reason);
+	dprintf(log_fd, "trellisd: serve: refused %s (uid %u) %s: %s: %s\n", r->user,
+		(unsigned)r->uid, cmd ? cmd : "(no command)", json_object_get_string(kind),
+		reason ? json_object_get_string(reason) : "");
+}
+
 void request_serve(int fd, const char *policy_path)
 {
 	struct timeval tv = { .tv_sec = 60 };
@@ -787,6 +807,7 @@ void request_serve(int fd, const char *policy_path)
 	struct req r = { 0 };
 
 	signal(SIGPIPE, SIG_IGN);
+	log_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
 	api_conn_init(&r.conn, fd);
 	if (peer(&r, fd) || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
 		_exit(1);
@@ -806,6 +827,7 @@ void request_serve(int fd, const char *policy_path)
 	} else {
 		reply = run_command(&r, policy_path);
 	}
+	log_refusal(&r, reply);
 	api_send(fd, reply, NULL, 0);
 	_exit(0);
 }
