@@ -113,6 +113,8 @@ topo cg > "$tmp/cg.topo"
 check "cgroup: up" "$T" up "$tmp/cg.topo"
 check "cgroup: the slice has a cgroup with memory, pids and cpu" \
 	test -e $CG/cg/memory.max -a -e $CG/cg/pids.max -a -e $CG/cg/cpu.weight
+# No policy.conf: a default bound on processes, 256 + 64 per host.
+check_value "cgroup: by default, at most 256 + 2 x 64 processes" 384 cat $CG/cg/pids.max
 holder=$(awk '$1 == "host" && $2 == "cg1" { p = $3 } END { print p }' /run/trellis/cg/journal)
 per_host=$(wc -l < $CG/cg/host-cg1/cgroup.procs)	# a host's processes, deployed alone
 check_value "cgroup: a holder is in its host's cgroup" "0::/trellis/cg/host-cg1" \

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "owner.h"
 #include "daemon.h"
 #include "deploy.h"
 #include "names.h"
@@ -90,7 +91,8 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (dep_admit(&d, &rp))
 		goto out;
-	if (cgroup_create(t.slice, d.err, sizeof(d.err))) {
+	if (cgroup_create(t.slice, d.err, sizeof(d.err)) ||
+	    slice_limits_apply(t.slice, t.n_hosts, d.err, sizeof(d.err))) {
 		errorf("apply %s: %s; nothing changed", t.slice, d.err);
 		goto out;
 	}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "owner.h"
 #include "state.h"
 
@@ -204,4 +205,22 @@ int slice_limits_record(const char *slice)
 	snprintf(text, sizeof(text), "memory_bytes %lld pids %ld\n", req_limits.memory_bytes,
 		 req_limits.pids);
 	return record_write(path, text);
+}
+
+#define DEFAULT_PIDS_BASE	256
+#define DEFAULT_PIDS_PER_HOST	64	/* a holder, an init, daemons and their threads */
+
+int slice_limits_apply(const char *slice, size_t n_hosts, char *err, size_t len)
+{
+	struct slice_limits l = { 0 };
+	int e;
+
+	if (slice_limits_get(slice, &l))
+		memset(&l, 0, sizeof(l));
+	if (!l.pids)
+		l.pids = DEFAULT_PIDS_BASE + DEFAULT_PIDS_PER_HOST * (long)n_hosts;
+	e = cgroup_set_limits(slice, &l);
+	if (e)
+		snprintf(err, len, "cannot set the limits of %s: %s", cgroup_dir(slice), strerror(-e));
+	return e ? -1 : 0;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "owner.h"
 #include "confcheck.h"
 #include "daemon.h"
 #include "deploy.h"
@@ -62,7 +63,8 @@ static int up_cgroup(struct dep *d)
 			goto fail;
 		}
 	}
-	if (!cgroup_create(slice, d->err, sizeof(d->err)))
+	if (!cgroup_create(slice, d->err, sizeof(d->err)) &&
+	    !slice_limits_apply(slice, d->t->n_hosts, d->err, sizeof(d->err)))
 		return 0;
 fail:
 	errorf("up %s: %s; nothing changed", slice, d->err);
