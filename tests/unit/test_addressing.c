@@ -15,31 +15,7 @@
 
 #include "topo.h"
 
-static void parse_ok(struct topo *t, const char *text)
-{
-	struct diag d = { 0 };
-
-	if (topo_parse_text(t, text, "t.topo", "/", &d)) {
-		diag_print(&d);
-		fail();
-	}
-	diag_free(&d);
-}
-
-/* The first error of a file that must be refused contains want. */
-static void parse_bad(const char *text, const char *want)
-{
-	struct diag d = { 0 };
-	struct topo t;
-
-	assert_int_equal(topo_parse_text(&t, text, "t.topo", "/", &d), -1);
-	assert_true(d.n >= 1);
-	if (!strstr(d.msgs[0], want)) {
-		fprintf(stderr, "got: %s\nwant: %s\n", d.msgs[0], want);
-		fail();
-	}
-	diag_free(&d);
-}
+#include "parse_helpers.h"
 
 /* The addresses of host:if (lo for loopbacks), space-separated. */
 static const char *addrs(const struct topo *t, const char *host, const char *ifname)

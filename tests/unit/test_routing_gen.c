@@ -41,29 +41,8 @@ void warnf(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void parse_ok(struct topo *t, const char *text)
-{
-	struct diag d = { 0 };
-
-	if (topo_parse_text(t, text, "t.topo", "/", &d)) {
-		diag_print(&d);
-		fail();
-	}
-	diag_free(&d);
-}
-
-static void parse_bad(const char *text, const char *want)
-{
-	struct diag d = { 0 };
-	struct topo t;
-
-	assert_int_equal(topo_parse_text(&t, text, "t.topo", TOPDIR "/topo", &d), -1);
-	if (!strstr(d.msgs[0], want)) {
-		fprintf(stderr, "got: %s\nwant: %s\n", d.msgs[0], want);
-		fail();
-	}
-	diag_free(&d);
-}
+#define PARSE_BAD_DIR TOPDIR "/topo"
+#include "parse_helpers.h"
 
 static const char *conf(const struct topo *t, const char *host)
 {
