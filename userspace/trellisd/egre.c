@@ -30,6 +30,51 @@ void egre_cfg_init(struct egre_cfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->ttl = EGRE_DEFAULT_TTL;
 	cfg->pmtudisc = true;
+	cfg->family = AF_INET;
+}
+
+void egre_cfg_set_v6(struct egre_cfg *cfg, const struct in6_addr *local,
+		     const struct in6_addr *remote)
+{
+	cfg->family = AF_INET6;
+	cfg->local6 = *local;
+	cfg->remote6 = *remote;
+}
+
+static int addr_family(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, s, buf) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, s, buf) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+int egre_cfg_set_addrs(struct egre_cfg *cfg, const char *local, const char *remote)
+{
+	int fl = addr_family(local), fr = addr_family(remote);
+
+	if (!fl || !fr)
+		return -EINVAL;
+	if (fl != fr)
+		return -EAFNOSUPPORT;
+	cfg->family = fl;
+	if (fl == AF_INET6) {
+		inet_pton(AF_INET6, local, &cfg->local6);
+		inet_pton(AF_INET6, remote, &cfg->remote6);
+	} else {
+		inet_pton(AF_INET, local, &cfg->local);
+		inet_pton(AF_INET, remote, &cfg->remote);
+	}
+	return 0;
+}
+
+int egre_encap_len(const struct egre_cfg *cfg)
+{
+	return (cfg->family == AF_INET6 ? 40 : 20) + 8 + (cfg->csum ? 4 : 0) +
+	       (cfg->seq ? 4 : 0) + 14;
 }
 
 /* Which attributes a command line gave, so that `egre set` sends only

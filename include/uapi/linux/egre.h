@@ -16,24 +16,34 @@
  *   IFLA_LINKINFO
  *     IFLA_INFO_KIND      "egre"
  *     IFLA_INFO_DATA
- *       IFLA_EGRE_LOCAL     __be32  local underlay IPv4 address (required)
- *       IFLA_EGRE_REMOTE    __be32  remote underlay IPv4 address (required)
+ *       IFLA_EGRE_LOCAL     __be32  local underlay IPv4 address
+ *       IFLA_EGRE_REMOTE    __be32  remote underlay IPv4 address
+ *       IFLA_EGRE_LOCAL6    struct in6_addr  local underlay IPv6 address
+ *       IFLA_EGRE_REMOTE6   struct in6_addr  remote underlay IPv6 address
  *       IFLA_EGRE_KEY       u32     GRE key, host byte order (required)
  *       IFLA_EGRE_LINK      u32     underlay ifindex; 0 = route freely;
  *                                   not an egre device
- *       IFLA_EGRE_TTL       u8      outer TTL; 0 = inherit from the inner
- *                                   IP packet; default 64
- *       IFLA_EGRE_TOS       u8      outer TOS; default 0
+ *       IFLA_EGRE_TTL       u8      outer TTL (IPv6: hop limit); 0 = inherit
+ *                                   from the inner IP packet; default 64
+ *       IFLA_EGRE_TOS       u8      outer TOS (IPv6: traffic class); default 0
  *       IFLA_EGRE_TOS_INHERIT u8    1 = copy TOS from the inner IP packet
  *       IFLA_EGRE_PMTUDISC  u8      1 = set DF, do path-MTU discovery
- *                                   (default); 0 = never set DF
+ *                                   (default); 0 = never set DF (IPv4
+ *                                   only: an IPv6 tunnel refuses 0)
  *       IFLA_EGRE_CSUM      u8      1 = send and require GRE checksums
  *       IFLA_EGRE_SEQ       u8      1 = send sequence numbers and drop
  *                                   received frames that are out of order
  *
- * LOCAL, REMOTE, KEY and LINK identify the tunnel; the others can be changed
+ * A tunnel has either an IPv4 underlay (LOCAL and REMOTE) or an IPv6 one
+ * (LOCAL6 and REMOTE6), together with KEY: required when it is created.
+ * A request that mixes the two families is refused.  On the wire an IPv6
+ * tunnel is Linux's ip6gretap with the same key and "encaplimit none" (no
+ * tunnel encapsulation limit option); it accepts packets with that option.
+ *
+ * LOCAL, REMOTE (or LOCAL6, REMOTE6), KEY and LINK identify the tunnel; the others can be changed
  * on a running device.  (LOCAL, REMOTE, KEY) is unique per network
- * namespace; a duplicate is refused with EEXIST.
+ * namespace; a duplicate is refused with EEXIST.  The address attributes of
+ * the tunnel's own family are dumped, never the other family's.
  *
  * Drop counters.  Per device, as ethtool statistics (ethtool -S):
  *   rx_drop_bad_csum      GRE checksum wrong, or missing when CSUM is set
@@ -53,6 +63,7 @@
  *   no_key                no key
  *   bad_proto             protocol is not 0x6558
  *   unknown_key           no tunnel for (remote, local, key)
+ * The same counters count IPv4 and IPv6 underlay packets alike.
  */
 #ifndef _UAPI_LINUX_EGRE_H
 #define _UAPI_LINUX_EGRE_H
@@ -73,6 +84,8 @@ enum {
 	IFLA_EGRE_PMTUDISC,
 	IFLA_EGRE_CSUM,
 	IFLA_EGRE_SEQ,
+	IFLA_EGRE_LOCAL6,
+	IFLA_EGRE_REMOTE6,
 	__IFLA_EGRE_MAX,
 };
 #define IFLA_EGRE_MAX (__IFLA_EGRE_MAX - 1)
