@@ -750,30 +750,22 @@ static int join_node_link(struct dep *d, size_t li)
 	return join_pair(d, l, rv[0], idx[0], rv[1], idx[1], br, d->join_bridge);
 }
 
-/* Phase 2 of a cross-node link, in the root namespace: the tunnel, and
- * shortbridge (or a Linux bridge) joining it to the veth. */
-static int cross_link(struct dep *d, size_t li)
+/*
+ * A tunnel tun with key to node peer, in the root namespace (egre, or
+ * gretap), joined to rv, the root side of a veth, by shortbridge (or by a
+ * Linux bridge br).  Phase 2 of a cross-node link, and of each of a lan's
+ * tunnels.
+ */
+static int tunnel_join(struct dep *d, const struct link *l, uint32_t key, int peer,
+		       const char *rv, const char *tun, const char *br)
 {
-	struct topo *t = d->t;
-	struct link *l = &t->links[li];
-	struct endpoint *e0 = &l->ends[0], *e1 = &l->ends[1];
-	bool loc0 = dep_local(d, e0->host);
-	char rv[IFNAMSIZ], tun[IFNAMSIZ], br[IFNAMSIZ];
-	struct ldev dev = { .netns_fd = -1, .mtu = link_mtu(d, l), .up = true };
-	struct in_addr local, remote;
+	struct ldev dev = { .name = tun, .netns_fd = -1, .mtu = link_mtu(d, l), .up = true };
+	struct in_addr local = d->t->nodes[d->node].underlay, remote = d->t->nodes[peer].underlay;
 	int err, vidx, tidx, underlay;
 	struct nlmsghdr *nlh;
 
-	if (node_link(d, l))
-		return join_node_link(d, li);
-	if (l->kind != LINK_P2P || loc0 == dep_local(d, e1->host))
-		return 0;
-	local = t->nodes[d->node].underlay;
-	remote = t->nodes[t->hosts[(loc0 ? e1 : e0)->host].node].underlay;
 	if (step(d, "creating a tunnel"))
 		return -1;
-	cross_names(l, rv, tun, br);
-	dev.name = tun;
 	if (rlink_journal(d, tun))
 		return -1;
 	/* An egre tunnel is bound to the device its packets leave and arrive
@@ -790,24 +782,43 @@ static int cross_link(struct dep *d, size_t li)
 		egre_cfg_init(&cfg);
 		cfg.local = local;
 		cfg.remote = remote;
-		cfg.key = l->key;
+		cfg.key = key;
 		cfg.link = underlay > 0 ? underlay : 0;
 		egre_put_linkinfo(nlh, &cfg);
 	} else {
-		rtnl_gretap(nlh, &dev, local, remote, l->key);
+		rtnl_gretap(nlh, &dev, local, remote, key);
 	}
 	err = nl_talk(&d->root, nlh, NULL, NULL);
 	if (err)
-		return dep_fail(d, "cannot create the %s tunnel of link %s (key %u to %s): %s",
-				d->backend == BACKEND_EGRE ? "egre" : "gretap", l->name, l->key,
+		return dep_fail(d, "cannot create the %s tunnel of %s %s (key %u to %s): %s",
+				d->backend == BACKEND_EGRE ? "egre" : "gretap",
+				l->kind == LINK_LAN ? "lan" : "link", l->name, key,
 				inet_ntoa(remote), nl_strerror(&d->root, err));
 	vidx = rtnl_ifindex(&d->root, rv);
 	tidx = rtnl_ifindex(&d->root, tun);
 	if (vidx < 0 || tidx < 0)
-		return dep_fail(d, "link %s: cannot find %s or %s", l->name, rv, tun);
+		return dep_fail(d, "%s: cannot find %s or %s", l->name, rv, tun);
 	if (root_up(d, rv, vidx))
 		return -1;
 	return join_pair(d, l, rv, vidx, tun, tidx, br, d->backend != BACKEND_EGRE);
+}
+
+/* Phase 2 of a cross-node link, in the root namespace: its tunnel, joined
+ * to the veth. */
+static int cross_link(struct dep *d, size_t li)
+{
+	struct topo *t = d->t;
+	struct link *l = &t->links[li];
+	struct endpoint *e0 = &l->ends[0], *e1 = &l->ends[1];
+	char rv[IFNAMSIZ], tun[IFNAMSIZ], br[IFNAMSIZ];
+	bool loc0 = dep_local(d, e0->host);
+
+	if (node_link(d, l))
+		return join_node_link(d, li);
+	if (l->kind != LINK_P2P || loc0 == dep_local(d, e1->host))
+		return 0;
+	cross_names(l, rv, tun, br);
+	return tunnel_join(d, l, l->key, t->hosts[(loc0 ? e1 : e0)->host].node, rv, tun, br);
 }
 
 /* Writes a host's sysctls from inside its network namespace. */
