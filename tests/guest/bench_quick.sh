@@ -18,6 +18,7 @@
 # (each [port]--[tunnel] pair in hA/hB joined by shortbridge, a Linux
 # bridge, tc mirred or Open vSwitch, per configuration)
 # timeout: 1500
+# cost: 111
 . "$(dirname "$0")/../lib.sh"
 
 if [ -n "${TRELLIS_FULL:-}" ]; then

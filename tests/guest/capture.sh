@@ -14,6 +14,7 @@
 # refused with the reason, and create no file.
 #
 # timeout: 600
+# cost: 207
 
 . "$(dirname "$0")/../lib.sh"
 

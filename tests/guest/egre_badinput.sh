@@ -15,6 +15,7 @@
 # (a good frame, a good checksum, in-order sequence numbers) are delivered,
 # so the test can tell "dropped" from "never sent".
 # timeout: 600
+# cost: 163
 source "$(dirname "$0")/../lib.sh"
 require_cmd ethtool python3
 if ! python3 -c 'import scapy.all' 2>/dev/null; then

@@ -16,6 +16,7 @@
 # default MTU 1458, path-MTU errors on both paths, changelink, the settings
 # read back through fill_info by `trellisd egre show`, refusals.
 # timeout: 600
+# cost: 156
 source "$(dirname "$0")/../lib.sh"
 require_cmd iperf3 ethtool jq
 

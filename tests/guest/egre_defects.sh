@@ -21,6 +21,7 @@
 #    the drop counters' formats (6b, vlan_features_check, has no test:
 #    see its note).
 # timeout: 900
+# cost: 390
 source "$(dirname "$0")/../lib.sh"
 require_cmd ethtool python3 tc unshare depmod
 

@@ -17,6 +17,7 @@
 # held while a bound tunnel exists and given back with the last one; the
 # underlay deleted and the module unloaded under a flood.
 # timeout: 600
+# cost: 173
 source "$(dirname "$0")/../lib.sh"
 require_cmd ethtool nft nstat python3 jq
 

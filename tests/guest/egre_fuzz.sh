@@ -25,6 +25,7 @@
 # is 10000, or 50000 with TRELLIS_FULL=1 (TRELLIS_FUZZ_FRAMES overrides).
 # tests/fuzz/gre_frames.py --dump I --seed N --dst-mac MAC shows frame I.
 # timeout: 900
+# cost: 226
 source "$(dirname "$0")/../lib.sh"
 require_cmd ethtool python3
 

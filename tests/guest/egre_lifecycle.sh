@@ -13,6 +13,7 @@
 #  Later steps add $hostC/$hostD (deleted under traffic) and a second
 #  underlay ul2 (198.51.100.0/24) that is deleted under its tunnel.
 # timeout: 1500
+# cost: 517
 source "$(dirname "$0")/../lib.sh"
 
 KO=$TOP/kernel/egre/egre.ko

@@ -15,6 +15,7 @@
 # bytes itself with fragmentation-needed, mtu 1358; IPv6 packets of that
 # size get packet-too-big.
 # timeout: 300
+# cost: 87
 source "$(dirname "$0")/../lib.sh"
 require_cmd ethtool
 

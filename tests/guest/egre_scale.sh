@@ -16,6 +16,7 @@
 # host route sends tunnel j's far address into tunnel i; the packets land
 # on the far end of i, which does not have the address: nothing answers.
 # timeout: 900
+# cost: 140
 source "$(dirname "$0")/../lib.sh"
 
 N=256

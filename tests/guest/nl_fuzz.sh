@@ -24,6 +24,7 @@
 # TRELLIS_FUZZ_SEED=N reproduces a run; TRELLIS_FUZZ_REQUESTS (default 2000,
 # 20000 with TRELLIS_FULL=1) requests to each family in each run.
 # timeout: 900
+# cost: 177
 source "$(dirname "$0")/../lib.sh"
 require_cmd unshare ethtool
 

@@ -21,6 +21,7 @@
 # with its file, line and column, and up builds nothing.
 #
 # timeout: 900
+# cost: 284
 
 . "$(dirname "$0")/../lib.sh"
 

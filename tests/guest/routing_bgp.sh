@@ -22,6 +22,7 @@
 # after `trellisd down' no daemon is left.
 #
 # timeout: 900
+# cost: 221
 
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../routing.sh"

@@ -15,6 +15,7 @@
 # stays down and `trellisd logs' says so.
 #
 # timeout: 900
+# cost: 257
 
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../routing.sh"

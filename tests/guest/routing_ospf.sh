@@ -22,6 +22,7 @@
 # after `trellisd down' no daemon or supervisor process is left.
 #
 # timeout: 900
+# cost: 397
 
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../routing.sh"

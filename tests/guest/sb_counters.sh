@@ -20,6 +20,7 @@
 # has, so no host answers them either.
 #
 # timeout: 300
+# cost: 178
 
 . "$(dirname "$0")/../lib.sh"
 

@@ -18,6 +18,7 @@
 # that cross the join, so its counters are known exactly.
 #
 # timeout: 300
+# cost: 198
 
 . "$(dirname "$0")/../lib.sh"
 

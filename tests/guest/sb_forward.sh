@@ -24,6 +24,7 @@
 #                          underlay veth u1 <-> u2, tunnel key 42
 #
 # timeout: 600
+# cost: 166
 
 . "$(dirname "$0")/../lib.sh"
 

@@ -23,6 +23,7 @@
 # deletes a device pktgen is sending on (pktgen would log a WARNING).
 #
 # timeout: 600
+# cost: 267
 
 . "$(dirname "$0")/../lib.sh"
 

@@ -16,6 +16,7 @@
 #   +-------------+    other end sits in the same namespace (*x)
 #
 # timeout: 300
+# cost: 124
 
 . "$(dirname "$0")/../lib.sh"
 

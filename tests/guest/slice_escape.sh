@@ -23,6 +23,7 @@
 # joined by a Linux bridge (up says so), and --backend egre is refused.
 #
 # timeout: 1800
+# cost: 327
 
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../routing.sh"

@@ -18,6 +18,7 @@
 #                      s1 eth1 ---- 20 mbit s1->s2 ---- eth1 s2
 #
 # timeout: 1800
+# cost: 138
 
 . "$(dirname "$0")/../lib.sh"
 

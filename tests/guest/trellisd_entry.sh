@@ -23,6 +23,7 @@
 #   Every slice here is two hosts on one link:  X1 eth0 ---- eth0 X2
 #
 # timeout: 1800
+# cost: 69
 
 . "$(dirname "$0")/../lib.sh"
 

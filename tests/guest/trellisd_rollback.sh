@@ -17,6 +17,7 @@
 # TRELLIS_CRASH_AT=N (trellisd kills itself at the Nth step).
 #
 # timeout: 1800
+# cost: 153
 
 . "$(dirname "$0")/../lib.sh"
 

@@ -22,6 +22,7 @@
 #   namespaces and holders.
 #
 # timeout: 1800
+# cost: 58
 
 . "$(dirname "$0")/../lib.sh"
 

@@ -13,6 +13,7 @@
 #   carol (not in trellis)
 #
 # timeout: 1500
+# cost: 147
 
 . "$(dirname "$0")/../lib.sh"
 

@@ -17,6 +17,7 @@
 # done it adds 192.0.2.102 to its wire; a waits for that before leaving, and
 # b waits for a to leave.
 # timeout: 1500
+# cost: 56
 source "$(dirname "$0")/../lib.sh"
 require_cmd iperf3 jq ethtool
 

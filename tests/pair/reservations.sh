@@ -49,6 +49,7 @@
 # ("seconds,slice,bytes,ceil,packets" lines, bytes and packets as HTB
 # counts them on the underlay; "#down,SECONDS" when res3 went down).
 # timeout: 1500
+# cost: 128
 source "$(dirname "$0")/../lib.sh"
 require_cmd iperf3 jq tc
 
