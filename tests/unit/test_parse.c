@@ -175,7 +175,7 @@ static const struct bad_case bad[] = {
 	{ "lan unknown option", S H2 "lan l a:eth0 b:eth0 mtuu 1000\n", "unknown lan option `mtuu' (did you mean `mtu'?)" },
 	{ "duplicate lan", S H2 "lan l a:eth0 b:eth0\nlan l a:eth1 b:eth1\n", "duplicate lan `l' (first defined at line 4)" },
 	{ "lan mismatched subnet", S H2 "host c\nlan l a:eth0 b:eth0 c:eth0\n  addr a 10.0.0.1/24\n  addr c 10.0.1.3/24\n", "10.0.1.3/24 on c is not in the subnet of 10.0.0.1/24 on a" },
-	{ "lan across nodes", S "node n underlay 192.0.2.1\nnode m underlay 192.0.2.2\nhost a node n\nhost b node m\nlan l a:eth0 b:eth0\n", "lans across nodes are not supported yet" },
+	{ "lan tunnel key collides", S "node n underlay 192.0.2.1\nnode m underlay 192.0.2.2\nnode o underlay 192.0.2.3\nhost a node n\nhost b node m\nhost c node o\nlan l a:eth0 b:eth0 c:eth0 key 7\nlink a:eth1 b:eth1 key 8\n", "t.topo:8:32: GRE key 8 of lan `l''s tunnel n-o collides with link `a:eth1-b:eth1' at line 9" },
 	{ "unknown lan statement", S H2 "lan l a:eth0 b:eth0\n  discipine a delay 1ms\n", "unknown lan statement `discipine' (did you mean `discipline'?)" },
 	/* names: one validator for every kind */
 	{ "host node name invalid", S "host a node a.b\n", "t.topo:2:13: invalid node name `a.b'" },
@@ -395,6 +395,52 @@ static void test_good(void **state)
 		diag_print(&d);
 		fail();
 	}
+	topo_free(&t);
+}
+
+/*
+ * A lan across nodes: a tunnel per pair of its nodes, each key derived from
+ * "SLICE/LAN/A-B" (node names in strcmp order, so both ends agree; values
+ * computed apart) or, with `key N', N + the pair's index in the order the
+ * nodes are declared.
+ */
+static void test_lan_across_nodes(void **state)
+{
+	static const char nodes[] = S "node n underlay 192.0.2.1\nnode m underlay 192.0.2.2\n"
+		"node o underlay 192.0.2.3\nnode p underlay 192.0.2.4\n"
+		"host a node n\nhost b node m\nhost c node o\nhost d node n\n";
+	struct diag d = { 0 };
+	char *text;
+	struct topo t;
+
+	(void)state;
+	if (asprintf(&text, "%slan l a:e b:e c:e d:e\n", nodes) < 0)
+		fail();
+	assert_int_equal(topo_parse_text(&t, text, "t.topo", ".", &d), 0);
+	free(text);
+	assert_true(topo_lan_on(&t, &t.links[0], 0) && topo_lan_on(&t, &t.links[0], 2));
+	assert_false(topo_lan_on(&t, &t.links[0], 3));
+	assert_int_equal(t.links[0].key, 3784759777u);	/* "s/l": names its bridge */
+	assert_int_equal(topo_lan_key(&t, 0, 0, 1), 3761476098u);	/* "s/l/m-n" */
+	assert_int_equal(topo_lan_key(&t, 0, 1, 0), 3761476098u);
+	assert_int_equal(topo_lan_key(&t, 0, 1, 2), 3778253717u);	/* "s/l/m-o" */
+	assert_int_equal(topo_lan_key(&t, 0, 2, 0), 2589827380u);	/* "s/l/n-o" */
+	topo_free(&t);
+
+	if (asprintf(&text, "%slan l a:e b:e c:e d:e key 7\n", nodes) < 0)
+		fail();
+	assert_int_equal(topo_parse_text(&t, text, "t.topo", ".", &d), 0);
+	free(text);
+	assert_int_equal(topo_lan_key(&t, 0, 0, 1), 7);
+	assert_int_equal(topo_lan_key(&t, 0, 0, 2), 8);
+	assert_int_equal(topo_lan_key(&t, 0, 2, 1), 9);
+	topo_free(&t);
+
+	/* Two nodes: the pair's key is the lan's own, which is no collision. */
+	assert_int_equal(topo_parse_text(&t, S "node n underlay 192.0.2.1\nnode m underlay 192.0.2.2\n"
+					 "host a node n\nhost b node m\nlan l a:e b:e key 7\n",
+					 "t.topo", ".", &d), 0);
+	assert_int_equal(topo_lan_key(&t, 0, 0, 1), 7);
 	topo_free(&t);
 }
 
@@ -631,7 +677,7 @@ int main(void)
 	}
 	if (dir)
 		closedir(dir);
-	tests = calloc(nbad + nex + ngood + 12, sizeof(*tests));
+	tests = calloc(nbad + nex + ngood + 13, sizeof(*tests));
 	for (size_t i = 0; i < ngood; i++)
 		if (asprintf(&good_names[i], "valid input %zu", i + 1) < 0)
 			return 1;
@@ -653,6 +699,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_key_pinned);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_disc_args);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lan_unknown_node);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lan_across_nodes);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_error_cap);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_errors_linear);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_nul);

@@ -2061,26 +2061,36 @@ static void check_subnets(struct parser *p, const struct link *l)
 	}
 }
 
-/* A lan stays on one node.  Hosts on an unknown node (node -1 while nodes
- * are declared) were reported already, and are left out. */
-static void check_lan_nodes(struct parser *p, const struct link *l)
+/*
+ * A lan across nodes has a tunnel per pair of its nodes (docs/multinode.md),
+ * each with a key of its own (topo_lan_key()): none may collide with another
+ * link's, lan's or tunnel's key.  Called by check_keys() with every link's
+ * key in keys.
+ */
+static void check_lan_nodes(struct parser *p, size_t li, struct htab *keys)
 {
 	const struct topo *t = p->t;
-	int first = -1;
+	const struct link *l = &t->links[li];
+	size_t first;
 
-	if (l->kind != LINK_LAN || !t->n_nodes)
+	if (l->kind != LINK_LAN)
 		return;
-	for (size_t ei = 0; ei < l->n_ends; ei++) {
-		int n = t->hosts[l->ends[ei].host].node;
+	for (int a = 0; a < (int)t->n_nodes; a++)
+		for (int b = a + 1; b < (int)t->n_nodes && topo_lan_on(t, l, a); b++) {
+			uint32_t key;
 
-		if (n < 0)
-			continue;
-		if (first < 0)
-			first = n;
-		else if (n != first)
-			errat(p, l->loc, "lan `%s' spans nodes `%s' and `%s': lans across nodes are not supported yet",
-			      l->name, t->nodes[first].name, t->nodes[n].name);
-	}
+			if (!topo_lan_on(t, l, b))
+				continue;
+			key = topo_lan_key(t, li, a, b);
+			/* Its own key, on two nodes with `key N', names other devices. */
+			if (!ht_add(keys, &key, sizeof(key), li, &first) &&
+			    !(first == li && key == l->key))
+				errat(p, l->key_set ? l->key_loc : l->loc,
+				      "GRE key %u of lan `%s''s tunnel %s-%s collides with %s `%s' at line %d (set another with `key N')",
+				      key, l->name, t->nodes[a].name, t->nodes[b].name,
+				      t->links[first].kind == LINK_LAN ? "lan" : "link",
+				      t->links[first].name, t->links[first].loc.line);
+		}
 }
 
 /* GRE keys: derived where not given (every node computes the same from
@@ -2103,6 +2113,8 @@ static void check_keys(struct parser *p)
 			      t->links[first].kind == LINK_LAN ? "lan" : "link", t->links[first].name,
 			      t->links[first].loc.line);
 	}
+	for (size_t li = 0; li < t->n_links; li++)
+		check_lan_nodes(p, li, &keys);
 	ht_free(&keys);
 }
 
@@ -2390,7 +2402,6 @@ static void check_topology(struct parser *p)
 		if (!link_resolved(&t->links[li]))
 			continue;
 		check_subnets(p, &t->links[li]);
-		check_lan_nodes(p, &t->links[li]);
 	}
 	check_keys(p);
 	check_reservations(p);
@@ -2606,6 +2617,43 @@ uint32_t topo_link_key(const char *slice, const char *link)
 			h *= 16777619u;
 		}
 	return h ? h : 1;
+}
+
+bool topo_lan_on(const struct topo *t, const struct link *l, int node)
+{
+	for (size_t e = 0; e < l->n_ends; e++)
+		if (l->ends[e].host >= 0 && t->hosts[l->ends[e].host].node == node)
+			return true;
+	return false;
+}
+
+uint32_t topo_lan_key(const struct topo *t, size_t li, int a, int b)
+{
+	const struct link *l = &t->links[li];
+	char name[sizeof(l->name) + 2 * TOPO_NAME_LEN + 2];
+	uint32_t k = 0;
+	int x;
+
+	if (a > b) {
+		x = a;
+		a = b;
+		b = x;
+	}
+	for (int i = 0; l->key_set && i < (int)t->n_nodes; i++)
+		for (int j = i + 1; j < (int)t->n_nodes && topo_lan_on(t, l, i); j++) {
+			if (!topo_lan_on(t, l, j))
+				continue;
+			if (i == a && j == b)
+				return l->key + k ? l->key + k : 1;
+			k++;
+		}
+	if (strcmp(t->nodes[a].name, t->nodes[b].name) > 0) {
+		x = a;
+		a = b;
+		b = x;
+	}
+	snprintf(name, sizeof(name), "%s/%s-%s", l->name, t->nodes[a].name, t->nodes[b].name);
+	return topo_link_key(t->slice, name);
 }
 
 int disc_parse_args(int argc, char **argv, struct disc *d, struct diag *dg)

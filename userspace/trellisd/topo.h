@@ -251,6 +251,12 @@ int topo_find_end(const struct topo *t, int host, const char *ifname, size_t *en
 /* The deterministic GRE key of a link (FNV-1a of the slice name and the link
  * name); never 0. */
 uint32_t topo_link_key(const char *slice, const char *link);
+/* Has lan l a member on node n? */
+bool topo_lan_on(const struct topo *t, const struct link *l, int node);
+/* The GRE key of lan li's tunnel between nodes a and b, the same from either
+ * end: FNV-1a of "SLICE/LAN/A-B" (node names in strcmp order), or with
+ * `key N' N + the pair's index among the lan's pairs of nodes. */
+uint32_t topo_lan_key(const struct topo *t, size_t li, int a, int b);
 
 /* Formatting helpers. */
 const char *prefix_str(const struct prefix *p, char *buf, size_t len);	/* "10.0.0.1/30" */
