@@ -283,7 +283,8 @@ static int underlay_if(const struct topo *t, const struct link *l, char *ifname)
 		for (size_t e = 0; e < 2 && ret < 0; e++) {
 			int node = t->hosts[l->ends[e].host].node;
 
-			if (node >= 0 && t->nodes[node].underlay.s_addr == sin->sin_addr.s_addr) {
+			if (node >= 0 && t->nodes[node].underlay.family == AF_INET &&
+			    t->nodes[node].underlay.addr.v4.s_addr == sin->sin_addr.s_addr) {
 				snprintf(ifname, IFNAMSIZ, "%s", i->ifa_name);
 				ret = 0;
 			}

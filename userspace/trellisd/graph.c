@@ -237,7 +237,7 @@ static void draw_hosts(struct drawing *dr)
 		snprintf(name, sizeof(name), "cluster_%s", t->nodes[k].name);
 		dr->clusters[k] = agsubg(dr->g, name, 1);
 		snprintf(label, sizeof(label), "node %s (%s)", t->nodes[k].name,
-			 inet_ntoa(t->nodes[k].underlay));
+			 addr_str(&t->nodes[k].underlay, a, sizeof(a)));
 		set(dr->clusters[k], "label", label);
 		set(dr->clusters[k], "style", "rounded");
 	}

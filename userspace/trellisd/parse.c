@@ -652,22 +652,32 @@ static const char *stmt_name(struct parser *p, const char *what)
 	return p->tok[1].s;
 }
 
-/* `underlay ADDRESS' of node n, at token i. */
+/* `underlay ADDRESS' of node n, at token i: IPv4 or IPv6. */
 static bool node_underlay(struct parser *p, int i, struct tnode *n)
 {
 	const char *v = p->tok[i + 1].s, *why;
-	struct prefix a = { .family = AF_INET };
+	struct prefix a = { .family = AF_INET, .len = 32 };
 
 	if (inet_pton(AF_INET, v, &a.addr.v4) != 1) {
-		err(p, i + 1, "bad underlay address `%s' (expected an IPv4 address)", v);
-		return false;
+		a.family = AF_INET6;
+		a.len = 128;
+		if (!strchr(v, ':') || inet_pton(AF_INET6, v, &a.addr.v6) != 1) {
+			err(p, i + 1, "bad underlay address `%s' (expected an IPv4 or IPv6 address)", v);
+			return false;
+		}
 	}
-	if ((why = unusable(&a))) {
+	why = unusable(&a);
+	if (!why && a.family == AF_INET6)
+		why = IN6_IS_ADDR_LINKLOCAL(&a.addr.v6) ? "a link-local address" :
+		      IN6_IS_ADDR_V4MAPPED(&a.addr.v6) ? "an IPv4-mapped address (write the IPv4 address)" :
+		      NULL;
+	if (why) {
 		err(p, i + 1, "bad underlay address `%s': %s (expected a unicast address of the node)",
 		    v, why);
 		return false;
 	}
-	n->underlay = a.addr.v4;
+	n->underlay = a;
+	n->underlay_loc = tloc(p, i + 1);
 	return true;
 }
 
@@ -697,7 +707,7 @@ static void st_node(struct parser *p)
 			return;
 		}
 		if (!opt_once(p, i, node_opts, &seen) ||
-		    !(v = arg(p, i, !strcmp(o, "underlay") ? "an IPv4 address" :
+		    !(v = arg(p, i, !strcmp(o, "underlay") ? "an IPv4 or IPv6 address" :
 			      !strcmp(o, "capacity") ? "a number of hosts" : "a rate")))
 			return;
 		if (!strcmp(o, "underlay")) {
@@ -1929,19 +1939,40 @@ static struct endpoint *end_at(const struct topo *t, size_t v)
 	return &t->links[v >> END_BITS].ends[v & ((1u << END_BITS) - 1)];
 }
 
+static const char *family_name(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/*
+ * Underlay addresses: distinct, and all of one family (a tunnel joins two of
+ * them).  Reservations are enforced on IPv4 GRE headers only (shape.c), so a
+ * node with an IPv6 underlay declares no `reservable' rate.
+ */
 static void check_underlays(struct parser *p)
 {
 	const struct topo *t = p->t;
+	const struct tnode *f = NULL;
 	struct htab seen = { 0 };
 	size_t first;
 
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct tnode *n = &t->nodes[i];
 
-		if (n->underlay.s_addr &&
-		    !ht_add(&seen, &n->underlay, sizeof(n->underlay), i, &first))
+		if (!n->underlay.family)
+			continue;	/* reported already */
+		if (!f)
+			f = n;
+		if (n->underlay.family != f->underlay.family)
+			errat(p, n->underlay_loc, "node `%s' has an %s underlay, node `%s' (line %d) an %s one: all nodes of a slice use one address family",
+			      n->name, family_name(n->underlay.family), f->name, f->loc.line,
+			      family_name(f->underlay.family));
+		else if (!ht_add(&seen, &n->underlay.addr, sizeof(n->underlay.addr), i, &first))
 			errat(p, n->loc, "nodes `%s' and `%s' have the same underlay address",
 			      t->nodes[first].name, n->name);
+		if (n->reservable_bps && n->underlay.family == AF_INET6)
+			errat(p, n->loc, "node `%s': `reservable' needs an IPv4 underlay (reservations are not enforced over IPv6 yet)",
+			      n->name);
 	}
 	ht_free(&seen);
 }

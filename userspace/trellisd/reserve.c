@@ -89,7 +89,8 @@ const char *resv_rate_str(uint64_t bps, char *buf, size_t len)
 static int local_node(const struct topo *t, struct in_addr ul)
 {
 	for (size_t n = 0; n < t->n_nodes; n++)
-		if (t->nodes[n].underlay.s_addr == ul.s_addr)
+		if (t->nodes[n].underlay.family == AF_INET &&
+		    t->nodes[n].underlay.addr.v4.s_addr == ul.s_addr)
 			return (int)n;
 	return -1;
 }
@@ -111,7 +112,7 @@ static void add_demand(struct rplan *p, const struct topo *t, size_t li, int me)
 	snprintf(d->link, sizeof(d->link), "%s", l->name);
 	d->key = l->key;
 	d->mtu = l->mtu;
-	d->remote = t->nodes[t->hosts[other].node].underlay;
+	d->remote = t->nodes[t->hosts[other].node].underlay.addr.v4;
 	d->min_bps = r->min_bps;
 	d->max_bps = r->max_bps;
 }

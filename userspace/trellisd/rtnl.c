@@ -9,6 +9,7 @@
 #include <string.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/ip6_tunnel.h>
 #include <linux/if_tunnel.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -87,26 +88,43 @@ void rtnl_bridge(struct nlmsghdr *nlh, const struct ldev *d)
 	mnl_attr_nest_end(nlh, linkinfo);
 }
 
-void rtnl_gretap(struct nlmsghdr *nlh, const struct ldev *d, struct in_addr local,
-		 struct in_addr remote, uint32_t key)
+/* gretap, or ip6gretap when the addresses are IPv6: keyed both ways, hop
+ * limit 64; ip6gretap without its encapsulation-limit option, so that its
+ * header is the 40 bytes egre's is. */
+void rtnl_gretap_any(struct nlmsghdr *nlh, const struct ldev *d, const struct prefix *local,
+		     const struct prefix *remote, uint32_t key)
 {
+	bool v6 = local->family == AF_INET6;
+	size_t len = v6 ? 16 : 4;
 	struct nlattr *linkinfo, *data;
 
 	put_ifinfo(nlh, d);
 	put_ldev_attrs(nlh, d);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "gretap");
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, v6 ? "ip6gretap" : "gretap");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	mnl_attr_put(nlh, IFLA_GRE_LOCAL, sizeof(local), &local);
-	mnl_attr_put(nlh, IFLA_GRE_REMOTE, sizeof(remote), &remote);
+	mnl_attr_put(nlh, IFLA_GRE_LOCAL, len, &local->addr);
+	mnl_attr_put(nlh, IFLA_GRE_REMOTE, len, &remote->addr);
 	mnl_attr_put_u32(nlh, IFLA_GRE_IKEY, htonl(key));
 	mnl_attr_put_u32(nlh, IFLA_GRE_OKEY, htonl(key));
 	mnl_attr_put_u16(nlh, IFLA_GRE_IFLAGS, htons(GRE_KEY));
 	mnl_attr_put_u16(nlh, IFLA_GRE_OFLAGS, htons(GRE_KEY));
 	mnl_attr_put_u8(nlh, IFLA_GRE_TTL, 64);
-	mnl_attr_put_u8(nlh, IFLA_GRE_PMTUDISC, 1);
+	if (v6)
+		mnl_attr_put_u32(nlh, IFLA_GRE_FLAGS, IP6_TNL_F_IGN_ENCAP_LIMIT);
+	else
+		mnl_attr_put_u8(nlh, IFLA_GRE_PMTUDISC, 1);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
+}
+
+void rtnl_gretap(struct nlmsghdr *nlh, const struct ldev *d, struct in_addr local,
+		 struct in_addr remote, uint32_t key)
+{
+	struct prefix l = { .family = AF_INET, .addr.v4 = local, .len = 32 };
+	struct prefix r = { .family = AF_INET, .addr.v4 = remote, .len = 32 };
+
+	rtnl_gretap_any(nlh, d, &l, &r, key);
 }
 
 void rtnl_setlink(struct nlmsghdr *nlh, int index, const char *name, int up, int mtu,
@@ -383,17 +401,21 @@ int rtnl_max_ifindex(struct nl *nl)
 }
 
 struct has_addr {
-	struct in_addr a;
+	const struct prefix *a;
 	int found;
 };
 
+/* IPv4 addresses are matched on IFA_LOCAL, IPv6 ones on IFA_ADDRESS (IPv6
+ * has no IFA_LOCAL but on point-to-point devices). */
 static int addr_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct has_addr *h = data;
+	size_t len = h->a->family == AF_INET6 ? 16 : 4;
+	int type = mnl_attr_get_type(attr);
 
-	if (mnl_attr_get_type(attr) == IFA_LOCAL &&
-	    mnl_attr_get_payload_len(attr) == 4 &&
-	    !memcmp(mnl_attr_get_payload(attr), &h->a, 4))
+	if ((type == IFA_LOCAL || (type == IFA_ADDRESS && len == 16)) &&
+	    mnl_attr_get_payload_len(attr) == len &&
+	    !memcmp(mnl_attr_get_payload(attr), &h->a->addr, len))
 		h->found = 1;
 	return MNL_CB_OK;
 }
@@ -405,16 +427,23 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int rtnl_has_addr4(struct nl *nl, struct in_addr a)
+int rtnl_has_addr(struct nl *nl, const struct prefix *a)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETADDR, NLM_F_DUMP);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	struct has_addr h = { .a = a };
 	int err;
 
-	ifa->ifa_family = AF_INET;
+	ifa->ifa_family = (unsigned char)a->family;
 	err = nl_talk(nl, nlh, addr_cb, &h);
 	return err ? err : h.found;
+}
+
+int rtnl_has_addr4(struct nl *nl, struct in_addr a)
+{
+	struct prefix p = { .family = AF_INET, .addr.v4 = a, .len = 32 };
+
+	return rtnl_has_addr(nl, &p);
 }
 
 struct route_oif {
@@ -444,18 +473,27 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int rtnl_route_oif4(struct nl *nl, struct in_addr dst, struct in_addr src)
+int rtnl_route_oif(struct nl *nl, const struct prefix *dst, const struct prefix *src)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETROUTE, 0);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	size_t len = dst->family == AF_INET6 ? 16 : 4;
 	struct route_oif r = { 0 };
 	int err;
 
-	rtm->rtm_family = AF_INET;
-	mnl_attr_put(nlh, RTA_DST, 4, &dst);
-	mnl_attr_put(nlh, RTA_SRC, 4, &src);
+	rtm->rtm_family = (unsigned char)dst->family;
+	mnl_attr_put(nlh, RTA_DST, len, &dst->addr);
+	mnl_attr_put(nlh, RTA_SRC, len, &src->addr);
 	err = nl_talk(nl, nlh, route_cb, &r);
 	if (err)
 		return err;
 	return r.unicast && r.oif > 0 ? r.oif : 0;
+}
+
+int rtnl_route_oif4(struct nl *nl, struct in_addr dst, struct in_addr src)
+{
+	struct prefix d = { .family = AF_INET, .addr.v4 = dst, .len = 32 };
+	struct prefix s = { .family = AF_INET, .addr.v4 = src, .len = 32 };
+
+	return rtnl_route_oif(nl, &d, &s);
 }

@@ -29,6 +29,9 @@ void rtnl_veth(struct nlmsghdr *nlh, const struct ldev *a, const struct ldev *b)
 void rtnl_bridge(struct nlmsghdr *nlh, const struct ldev *d);
 void rtnl_gretap(struct nlmsghdr *nlh, const struct ldev *d, struct in_addr local,
 		 struct in_addr remote, uint32_t key);
+/* gretap or, between IPv6 addresses, ip6gretap. */
+void rtnl_gretap_any(struct nlmsghdr *nlh, const struct ldev *d, const struct prefix *local,
+		     const struct prefix *remote, uint32_t key);
 /* RTM_NEWLINK on an existing device: up/down (up < 0: leave), mtu (0:
  * leave), master (-1: leave, 0: none). */
 void rtnl_setlink(struct nlmsghdr *nlh, int index, const char *name, int up, int mtu,
@@ -52,10 +55,12 @@ void rtnl_delqdisc(struct nlmsghdr *nlh, int index);
 int rtnl_ifindex(struct nl *nl, const char *name);	/* > 0 or -errno */
 /* The largest ifindex in the socket's namespace, or -errno. */
 int rtnl_max_ifindex(struct nl *nl);
-/* Does the socket's namespace hold the IPv4 address a? 1, 0 or -errno. */
+/* Does the socket's namespace hold the address a? 1, 0 or -errno. */
+int rtnl_has_addr(struct nl *nl, const struct prefix *a);
 int rtnl_has_addr4(struct nl *nl, struct in_addr a);
 /* The device the route from src to dst leaves by: > 0, 0 when there is
  * no such device (no route, or dst is local), or -errno. */
+int rtnl_route_oif(struct nl *nl, const struct prefix *dst, const struct prefix *src);
 int rtnl_route_oif4(struct nl *nl, struct in_addr dst, struct in_addr src);
 /* Flags (IFF_*) and operstate of a device; -errno if absent. */
 int rtnl_link_state(struct nl *nl, const char *name, unsigned int *flags, int *operstate,

@@ -482,7 +482,7 @@ static int local_node(const struct topo *t)
 		abort();
 	if (!nl_open(nl, NETLINK_ROUTE)) {
 		for (size_t n = 0; n < t->n_nodes && me < 0; n++)
-			if (rtnl_has_addr4(nl, t->nodes[n].underlay) == 1)
+			if (rtnl_has_addr(nl, &t->nodes[n].underlay) == 1)
 				me = (int)n;
 		nl_close(nl);
 	}
@@ -505,7 +505,7 @@ int shape_down(const char *slice, char *err, size_t len)
 		reserved |= topo_link_resv(&t, li) != NULL;
 	me = reserved ? local_node(&t) : -1;
 	if (me >= 0)
-		ret = shape_resync(t.nodes[me].underlay, t.nodes[me].name, slice, err, len);
+		ret = shape_resync(t.nodes[me].underlay.addr.v4, t.nodes[me].name, slice, err, len);
 	topo_free(&t);
 	return ret;
 }

@@ -103,7 +103,7 @@ static void resv_load(const struct topo *t, int node, struct rplan *p, double **
 {
 	char err[512];
 
-	p->underlay = t->nodes[node].underlay;
+	p->underlay = t->nodes[node].underlay.addr.v4;	/* IPv4 only (parse.c) */
 	if (shape_admit(p, t->nodes[node].name, NULL, NULL, err, sizeof(err)))
 		resv_free(p);
 	*bps = calloc(p->n + 1, sizeof(**bps));
@@ -165,6 +165,7 @@ static struct json_object *peer_tunnels(const struct topo *t, int node, int peer
 static void add_peers(struct json_object *s, const struct topo *t, int node)
 {
 	struct json_object *peers = json_object_new_array();
+	char a[INET6_ADDRSTRLEN];
 	struct rplan rp = { 0 };
 	double *bps = NULL;
 	struct nl nl;
@@ -172,7 +173,7 @@ static void add_peers(struct json_object *s, const struct topo *t, int node)
 
 	JADD(s, "node", node >= 0 ? JSTR(t->nodes[node].name) : NULL);
 	if (node >= 0)
-		JADD(s, "underlay", JSTR(inet_ntoa(t->nodes[node].underlay)));
+		JADD(s, "underlay", JSTR(addr_str(&t->nodes[node].underlay, a, sizeof(a))));
 	JADD(s, "peers", peers);
 	if (node < 0)
 		return;
@@ -190,7 +191,7 @@ static void add_peers(struct json_object *s, const struct topo *t, int node)
 		}
 		p = json_object_new_object();
 		JADD(p, "node", JSTR(t->nodes[n].name));
-		JADD(p, "underlay", JSTR(inet_ntoa(t->nodes[n].underlay)));
+		JADD(p, "underlay", JSTR(addr_str(&t->nodes[n].underlay, a, sizeof(a))));
 		JADD(p, "tunnels", tuns);
 		json_object_array_add(peers, p);
 	}

@@ -36,7 +36,8 @@ struct prefix {
 
 struct tnode {
 	char name[TOPO_NAME_LEN];
-	struct in_addr underlay;
+	struct prefix underlay;	/* an address (len 32 or 128); one family per file */
+	struct loc underlay_loc;
 	int capacity;		/* 0: unlimited */
 	uint64_t reservable_bps;	/* `reservable RATE'; 0: none declared */
 	struct loc loc;
@@ -270,8 +271,16 @@ int disc_parse_args(int argc, char **argv, struct disc *d, struct diag *dg);
 const char *closest_word(const char *word, const char *const *words);
 
 /* Link MTU over GRE: 1500 less outer IPv4 (20) + GRE with key (8) + inner
- * Ethernet (14). */
+ * Ethernet (14); over IPv6 the outer header is 40 bytes. */
 #define TUNNEL_OVERHEAD 42
+#define TUNNEL_OVERHEAD6 62
 #define DEFAULT_MTU 1500
+
+/* What a tunnel between t's nodes adds to a link's MTU. */
+static inline int topo_tunnel_overhead(const struct topo *t)
+{
+	return t->n_nodes && t->nodes[0].underlay.family == AF_INET6 ? TUNNEL_OVERHEAD6
+								     : TUNNEL_OVERHEAD;
+}
 
 #endif

@@ -31,7 +31,7 @@ int dep_admit(const struct dep *d, struct rplan *rp)
 
 	if (d->node < 0)
 		return 0;
-	rp->underlay = d->t->nodes[d->node].underlay;
+	rp->underlay = d->t->nodes[d->node].underlay.addr.v4;	/* IPv4 only (parse.c) */
 	if (!shape_admit(rp, d->t->nodes[d->node].name, d->t, NULL, msg, sizeof(msg)))
 		return 0;
 	errorf("%s %s: %s; nothing changed", d->verb, d->t->slice, msg);
