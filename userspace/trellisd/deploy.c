@@ -23,7 +23,6 @@
 #include "deploy.h"
 #include "disc.h"
 #include "egre.h"
-#include "mtu_probe.h"
 #include "rtnl.h"
 #include "sb.h"
 #include "trellisd.h"
@@ -84,12 +83,14 @@ int dep_parse_opts(int argc, char **argv, int first, struct dep_opts *o, const c
 	return *file ? 0 : -1;
 }
 
+/* Does a link or lan have ends on different nodes? */
 static bool has_cross_links(const struct topo *t)
 {
 	for (size_t l = 0; l < t->n_links; l++)
-		if (t->links[l].n_ends == 2 &&
-		    t->hosts[t->links[l].ends[0].host].node != t->hosts[t->links[l].ends[1].host].node)
-			return true;
+		for (size_t e = 1; e < t->links[l].n_ends; e++)
+			if (t->hosts[t->links[l].ends[e].host].node !=
+			    t->hosts[t->links[l].ends[0].host].node)
+				return true;
 	return false;
 }
 
@@ -103,96 +104,48 @@ static int route_type_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int link_mtu(const struct dep *d, const struct link *l);
-
-/* The largest MTU of the links (or lans) node n shares with ours; 0: none. */
-static int peer_mtu(const struct dep *d, int n)
-{
-	const struct topo *t = d->t;
-	int mtu = 0;
-
-	for (size_t l = 0; l < t->n_links; l++) {
-		const struct link *k = &t->links[l];
-		bool here = false, there = false;
-
-		for (size_t e = 0; e < k->n_ends; e++) {
-			here |= t->hosts[k->ends[e].host].node == d->node;
-			there |= t->hosts[k->ends[e].host].node == n;
-		}
-		if (here && there && link_mtu(d, k) > mtu)
-			mtu = link_mtu(d, k);
-	}
-	return mtu;
-}
-
-/* The kernel has a unicast route to node n's underlay (RTM_GETROUTE, as
- * `ip route get' does). */
-static int route_to_peer(struct dep *d, int n)
-{
-	const struct prefix *local = &d->t->nodes[d->node].underlay;
-	const struct prefix *remote = &d->t->nodes[n].underlay;
-	char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
-	struct nlmsghdr *nlh = nl_msg(&d->root, RTM_GETROUTE, 0);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	int err, type = -1;
-
-	rtm->rtm_family = (unsigned char)remote->family;
-	rtm->rtm_dst_len = remote->len;
-	mnl_attr_put(nlh, RTA_DST, remote->len / 8, &remote->addr);
-	err = nl_talk(&d->root, nlh, route_type_cb, &type);
-	addr_str(local, from, sizeof(from));
-	addr_str(remote, to, sizeof(to));
-	if (err)
-		return dep_fail(d, "node %s: underlay %s unreachable from %s (no route: %s)",
-				d->t->nodes[n].name, to, from, nl_strerror(&d->root, err));
-	if (type != RTN_UNICAST && type != RTN_LOCAL)
-		return dep_fail(d, "node %s: underlay %s unreachable from %s (route type %d)",
-				d->t->nodes[n].name, to, from, type);
-	return 0;
-}
-
 /*
- * The path to node n carries the tunnels' whole packets: link MTU +
- * Ethernet (14) + GRE with key (8) + IPv4 (20) or IPv6 (40), with DF
- * (mtu_probe.h).  A path that answers smaller packets only refuses; a peer
- * that answers none is only warned about: ICMP may be filtered, or the
- * machine not up yet (nodes start in any order), and silence is no proof
- * of a small MTU.
+ * Underlay reachability, before anything is built: for every node that
+ * shares a cross-node link with ours, the kernel must have a unicast route
+ * to its underlay address (RTM_GETROUTE, as `ip route get' does).
  */
-static int probe_peer(struct dep *d, int n, int mtu)
-{
-	const struct prefix *local = &d->t->nodes[d->node].underlay;
-	const struct prefix *remote = &d->t->nodes[n].underlay;
-	char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN], msg[256];
-	int over = topo_tunnel_overhead(d->t), need = mtu + over, rc;
-	struct mtu_probe r;
-
-	rc = mtu_probe(local, remote, need, &r, msg, sizeof(msg));
-	if (rc > 0)
-		return 0;
-	addr_str(local, from, sizeof(from));
-	addr_str(remote, to, sizeof(to));
-	if (rc < 0)
-		return dep_fail(d, "node %s: %s", d->t->nodes[n].name, msg);
-	if (!r.largest) {
-		warnf("node %s: underlay %s does not answer ICMP echo from %s (%d probes): the path MTU is not checked; its tunnels carry nothing until it does",
-		      d->t->nodes[n].name, to, from, r.probes);
-		return 0;
-	}
-	return dep_fail(d, "node %s: the path from %s to %s carries packets of at most %d bytes, the tunnels need %d (link MTU %d + %d: Ethernet 14, GRE 8, %s %d): give the links across nodes mtu %d or less, or raise the underlay's MTU",
-			d->t->nodes[n].name, from, to, r.largest, need, mtu, over,
-			local->family == AF_INET6 ? "IPv6" : "IPv4", over - 22, r.largest - over);
-}
-
-/* Before anything is built: every node that shares a link with ours is
- * routed to, and the path to it carries the links' MTU. */
 static int check_underlay(struct dep *d)
 {
-	for (size_t n = 0; n < d->t->n_nodes; n++) {
-		int mtu = (int)n == d->node ? 0 : peer_mtu(d, (int)n);
+	const struct topo *t = d->t;
 
-		if (mtu && (route_to_peer(d, (int)n) || probe_peer(d, (int)n, mtu)))
-			return -1;
+	for (size_t n = 0; n < t->n_nodes; n++) {
+		struct in_addr local = t->nodes[d->node].underlay, remote = t->nodes[n].underlay;
+		struct nlmsghdr *nlh;
+		struct rtmsg *rtm;
+		bool peer = false;
+		int err, type = -1;
+		char from[INET_ADDRSTRLEN];
+
+		for (size_t l = 0; l < t->n_links && !peer; l++) {
+			const struct link *k = &t->links[l];
+
+			peer = k->kind == LINK_P2P && k->n_ends == 2 &&
+			       ((t->hosts[k->ends[0].host].node == d->node &&
+				 t->hosts[k->ends[1].host].node == (int)n) ||
+				(t->hosts[k->ends[1].host].node == d->node &&
+				 t->hosts[k->ends[0].host].node == (int)n));
+		}
+		if (!peer || (int)n == d->node)
+			continue;
+		nlh = nl_msg(&d->root, RTM_GETROUTE, 0);
+		rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+		rtm->rtm_family = AF_INET;
+		rtm->rtm_dst_len = 32;
+		mnl_attr_put(nlh, RTA_DST, sizeof(remote), &remote);
+		err = nl_talk(&d->root, nlh, route_type_cb, &type);
+		inet_ntop(AF_INET, &local, from, sizeof(from));
+		if (err)
+			return dep_fail(d, "node %s: underlay %s unreachable from %s (no route: %s)",
+					t->nodes[n].name, inet_ntoa(remote), from,
+					nl_strerror(&d->root, err));
+		if (type != RTN_UNICAST && type != RTN_LOCAL)
+			return dep_fail(d, "node %s: underlay %s unreachable from %s (route type %d)",
+					t->nodes[n].name, inet_ntoa(remote), from, type);
 	}
 	return 0;
 }
@@ -242,7 +195,6 @@ static int choose_join(struct dep *d, enum backend asked)
 int dep_init(struct dep *d, struct topo *t, const char *verb, const struct dep_opts *o)
 {
 	const char *fail = getenv("TRELLIS_FAIL_AT"), *crash = getenv("TRELLIS_CRASH_AT");
-	char ul[INET6_ADDRSTRLEN];
 	int err;
 
 	memset(d, 0, sizeof(*d));
@@ -277,15 +229,14 @@ int dep_init(struct dep *d, struct topo *t, const char *verb, const struct dep_o
 				return dep_fail(d, "no node `%s' in %s", o->node, t->path);
 		} else {
 			for (size_t n = 0; n < t->n_nodes && d->node < 0; n++)
-				if (rtnl_has_addr(&d->root, &t->nodes[n].underlay) == 1)
+				if (rtnl_has_addr4(&d->root, t->nodes[n].underlay) == 1)
 					d->node = (int)n;
 			if (d->node < 0)
 				return dep_fail(d, "this machine has none of the nodes' underlay addresses (use --node NAME)");
 		}
-		if (rtnl_has_addr(&d->root, &t->nodes[d->node].underlay) != 1 && has_cross_links(t))
+		if (rtnl_has_addr4(&d->root, t->nodes[d->node].underlay) != 1 && has_cross_links(t))
 			warnf("node %s: underlay address %s is not on this machine",
-			      t->nodes[d->node].name,
-			      addr_str(&t->nodes[d->node].underlay, ul, sizeof(ul)));
+			      t->nodes[d->node].name, inet_ntoa(t->nodes[d->node].underlay));
 		if (check_underlay(d))
 			return -1;
 	}
@@ -604,7 +555,7 @@ static int link_mtu(const struct dep *d, const struct link *l)
 		return l->mtu;
 	for (size_t e = 1; e < l->n_ends; e++)
 		if (d->t->hosts[l->ends[e].host].node != d->t->hosts[l->ends[0].host].node)
-			return DEFAULT_MTU - topo_tunnel_overhead(d->t);
+			return DEFAULT_MTU - TUNNEL_OVERHEAD;
 	return 0;
 }
 
@@ -612,6 +563,23 @@ static void lan_names(const struct link *l, size_t end, char *br, char *port)
 {
 	snprintf(br, IFNAMSIZ, "b%08x", l->key);
 	snprintf(port, IFNAMSIZ, "l%08x.%u", l->key, (unsigned int)(end % 1000));
+}
+
+/* Names of a lan's tunnel with key: in the root namespace as a cross-node
+ * link's (veth side, tunnel, bridge of the gretap fallback), and its port on
+ * the lan's bridge in the switch namespace. */
+static void lan_tunnel_names(uint32_t key, char *veth, char *tun, char *br, char *port)
+{
+	snprintf(veth, IFNAMSIZ, "tv%08x", key);
+	snprintf(tun, IFNAMSIZ, "tg%08x", key);
+	snprintf(br, IFNAMSIZ, "tb%08x", key);
+	snprintf(port, IFNAMSIZ, "lt%08x", key);
+}
+
+/* Does lan l need a tunnel from node me to node n (both have members)? */
+static bool lan_peer(const struct topo *t, const struct link *l, int me, int n)
+{
+	return me >= 0 && n != me && topo_lan_on(t, l, me) && topo_lan_on(t, l, n);
 }
 
 /* Journals a root-namespace device about to be created.  One that exists
@@ -656,6 +624,88 @@ static int create_node_link(struct dep *d, size_t li, int mtu)
 	return 0;
 }
 
+/*
+ * The port of lan li for its tunnel to node n: a veth from the lan's bridge
+ * to the root namespace, where lan_tunnels() joins it to the tunnel.  The
+ * port is isolated, so a frame that came in by one tunnel never leaves by
+ * another (split horizon: docs/multinode.md).
+ */
+static int lan_tunnel_port(struct dep *d, size_t li, int n, int mtu)
+{
+	struct link *l = &d->t->links[li];
+	struct ldev a = { .netns_fd = -1, .mtu = mtu, .up = true, .master = d->brx[li] };
+	struct ldev p = { .netns_fd = d->rootfd, .mtu = mtu };
+	char rv[IFNAMSIZ], tun[IFNAMSIZ], br[IFNAMSIZ], port[IFNAMSIZ];
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	lan_tunnel_names(topo_lan_key(d->t, li, d->node, n), rv, tun, br, port);
+	if (rlink_journal(d, rv))
+		return -1;
+	a.name = port;
+	a.index = d->sw.next_index++;
+	p.name = rv;
+	nlh = nlb_msg(swbatch(d), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+		      "cannot create the port of lan %s for its tunnel to node %s", l->name,
+		      d->t->nodes[n].name);
+	rtnl_veth(nlh, &a, &p);
+	/* What `bridge link set dev PORT isolated on' sends. */
+	nlh = nlb_msg(swbatch(d), RTM_SETLINK, 0, "cannot isolate %s, the port of lan %s to node %s",
+		      port, l->name, d->t->nodes[n].name);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_index = a.index;
+	nest = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+	nest->nla_type |= NLA_F_NESTED;
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, 1);
+	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
+/*
+ * Lan li's part on this node, in the switch namespace: its bridge, a veth to
+ * each member here and, across nodes, a port for the tunnel to each other
+ * node with members.
+ */
+static int create_lan(struct dep *d, size_t li, int mtu)
+{
+	struct link *l = &d->t->links[li];
+	struct ldev b = { .netns_fd = -1, .mtu = mtu, .up = true };
+	char br[IFNAMSIZ], port[IFNAMSIZ];
+	struct nlmsghdr *nlh;
+
+	lan_names(l, 0, br, port);
+	b.name = br;
+	b.index = d->brx[li] = d->sw.next_index++;
+	nlh = nlb_msg(swbatch(d), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+		      "cannot create the bridge of lan %s", l->name);
+	rtnl_bridge(nlh, &b);
+	for (size_t e = 0; e < l->n_ends; e++) {
+		struct endpoint *ep = &l->ends[e];
+		struct hrt *h = &d->h[ep->host];
+		struct ldev a = { .netns_fd = -1, .mtu = mtu, .up = true };
+		struct ldev p = { .mtu = mtu };	/* up later: see config_link() */
+
+		if (!dep_local(d, ep->host))
+			continue;
+		lan_names(l, e, br, port);
+		a.name = port;
+		a.index = d->sw.next_index++;
+		a.master = d->brx[li];
+		p.name = ep->ifname;
+		p.index = d->ifx[li][e] = h->next_index++;
+		p.netns_fd = h->netfd;
+		nlh = nlb_msg(swbatch(d), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+			      "cannot create %s:%s on lan %s", ep->hname, ep->ifname, l->name);
+		rtnl_veth(nlh, &a, &p);
+	}
+	for (int n = 0; n < (int)d->t->n_nodes; n++)
+		if (lan_peer(d->t, l, d->node, n) && lan_tunnel_port(d, li, n, mtu))
+			return -1;
+	return 0;
+}
+
 /* Queues the creation of link li (phase 1: devices inside namespaces). */
 static int create_link(struct dep *d, size_t li)
 {
@@ -666,35 +716,8 @@ static int create_link(struct dep *d, size_t li)
 
 	if (step(d, "creating a link"))
 		return -1;
-	if (l->kind == LINK_LAN) {
-		char br[IFNAMSIZ], port[IFNAMSIZ];
-		struct ldev b = { .netns_fd = -1, .mtu = l->mtu, .up = true };
-
-		lan_names(l, 0, br, port);
-		b.name = br;
-		b.index = d->brx[li] = d->sw.next_index++;
-		nlh = nlb_msg(swbatch(d), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
-			      "cannot create the bridge of lan %s", l->name);
-		rtnl_bridge(nlh, &b);
-		for (size_t e = 0; e < l->n_ends; e++) {
-			struct endpoint *ep = &l->ends[e];
-			struct hrt *h = &d->h[ep->host];
-			struct ldev a = { .netns_fd = -1, .mtu = mtu, .up = true };
-			struct ldev p = { .mtu = mtu };	/* up later: see config_link() */
-
-			lan_names(l, e, br, port);
-			a.name = port;
-			a.index = d->sw.next_index++;
-			a.master = d->brx[li];
-			p.name = ep->ifname;
-			p.index = d->ifx[li][e] = h->next_index++;
-			p.netns_fd = h->netfd;
-			nlh = nlb_msg(swbatch(d), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
-				      "cannot create %s:%s on lan %s", ep->hname, ep->ifname, l->name);
-			rtnl_veth(nlh, &a, &p);
-		}
-		return 0;
-	}
+	if (l->kind == LINK_LAN)
+		return create_lan(d, li, mtu);
 
 	{
 		struct endpoint *e0 = &l->ends[0], *e1 = &l->ends[1];
@@ -811,11 +834,8 @@ static int tunnel_join(struct dep *d, const struct link *l, uint32_t key, int pe
 		       const char *rv, const char *tun, const char *br)
 {
 	struct ldev dev = { .name = tun, .netns_fd = -1, .mtu = link_mtu(d, l), .up = true };
-	const struct prefix *local = &d->t->nodes[d->node].underlay;
-	const struct prefix *remote = &d->t->nodes[peer].underlay;
-	bool v6 = remote->family == AF_INET6;
+	struct in_addr local = d->t->nodes[d->node].underlay, remote = d->t->nodes[peer].underlay;
 	int err, vidx, tidx, underlay;
-	char to[INET6_ADDRSTRLEN];
 	struct nlmsghdr *nlh;
 
 	if (step(d, "creating a tunnel"))
@@ -824,7 +844,7 @@ static int tunnel_join(struct dep *d, const struct link *l, uint32_t key, int pe
 		return -1;
 	/* An egre tunnel is bound to the device its packets leave and arrive
 	 * by: carrier follows it, and egre receives from it early. */
-	underlay = rtnl_route_oif(&d->root, remote, local);
+	underlay = rtnl_route_oif4(&d->root, remote, local);
 	nlh = nl_msg(&d->root, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	if (d->backend == BACKEND_EGRE) {
 		struct egre_cfg cfg;
@@ -834,24 +854,20 @@ static int tunnel_join(struct dep *d, const struct link *l, uint32_t key, int pe
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, tun);
 		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)dev.mtu);
 		egre_cfg_init(&cfg);
-		if (v6) {
-			egre_cfg_set_v6(&cfg, &local->addr.v6, &remote->addr.v6);
-		} else {
-			cfg.local = local->addr.v4;
-			cfg.remote = remote->addr.v4;
-		}
+		cfg.local = local;
+		cfg.remote = remote;
 		cfg.key = key;
 		cfg.link = underlay > 0 ? underlay : 0;
 		egre_put_linkinfo(nlh, &cfg);
 	} else {
-		rtnl_gretap_any(nlh, &dev, local, remote, key);
+		rtnl_gretap(nlh, &dev, local, remote, key);
 	}
 	err = nl_talk(&d->root, nlh, NULL, NULL);
 	if (err)
 		return dep_fail(d, "cannot create the %s tunnel of %s %s (key %u to %s): %s",
-				d->backend == BACKEND_EGRE ? "egre" : v6 ? "ip6gretap" : "gretap",
+				d->backend == BACKEND_EGRE ? "egre" : "gretap",
 				l->kind == LINK_LAN ? "lan" : "link", l->name, key,
-				addr_str(remote, to, sizeof(to)), nl_strerror(&d->root, err));
+				inet_ntoa(remote), nl_strerror(&d->root, err));
 	vidx = rtnl_ifindex(&d->root, rv);
 	tidx = rtnl_ifindex(&d->root, tun);
 	if (vidx < 0 || tidx < 0)
@@ -877,6 +893,26 @@ static int cross_link(struct dep *d, size_t li)
 		return 0;
 	cross_names(l, rv, tun, br);
 	return tunnel_join(d, l, l->key, t->hosts[(loc0 ? e1 : e0)->host].node, rv, tun, br);
+}
+
+/* Phase 2 of a lan across nodes: the tunnel to each other node with
+ * members, joined to the veth of its port (lan_tunnel_port()). */
+static int lan_tunnels(struct dep *d, size_t li)
+{
+	const struct link *l = &d->t->links[li];
+	char rv[IFNAMSIZ], tun[IFNAMSIZ], br[IFNAMSIZ], port[IFNAMSIZ];
+
+	for (int n = 0; n < (int)d->t->n_nodes; n++) {
+		uint32_t key;
+
+		if (!lan_peer(d->t, l, d->node, n))
+			continue;
+		key = topo_lan_key(d->t, li, d->node, n);
+		lan_tunnel_names(key, rv, tun, br, port);
+		if (tunnel_join(d, l, key, n, rv, tun, br))
+			return -1;
+	}
+	return 0;
 }
 
 /* Writes a host's sysctls from inside its network namespace. */
@@ -1100,8 +1136,7 @@ static int build(struct dep *d, const bool *hmask, const bool *lmask)
 	bool want_switch = false;
 
 	for (size_t l = 0; l < t->n_links; l++)
-		if (lmask[l] && t->links[l].kind == LINK_LAN && dep_local(d, t->links[l].ends[0].host))
-			want_switch = true;
+		want_switch |= lmask[l] && t->links[l].kind == LINK_LAN;
 	if (start_hosts(d, hmask, want_switch && !d->sw.running))
 		return -1;
 
@@ -1111,7 +1146,7 @@ static int build(struct dep *d, const bool *hmask, const bool *lmask)
 	if (flush_all(d))
 		return -1;
 	for (size_t l = 0; l < t->n_links; l++)
-		if (lmask[l] && cross_link(d, l))
+		if (lmask[l] && (t->links[l].kind == LINK_LAN ? lan_tunnels(d, l) : cross_link(d, l)))
 			return -1;
 
 	for (size_t i = 0; i < t->n_hosts; i++)
@@ -1265,6 +1300,52 @@ static void journal_drop(struct journal *j, const char *kind, const char *name)
 	}
 }
 
+/* Deletes a root-namespace device that the journal says is ours, and its
+ * entry. */
+static void drop_rlink(struct dep *d, const char *name)
+{
+	for (size_t i = 0; i < d->j.n; i++) {
+		if (!strcmp(d->j.e[i].kind, "rlink") && !strcmp(d->j.e[i].name, name)) {
+			del_root_link(&d->root, name);
+			journal_drop(&d->j, "rlink", name);
+			return;
+		}
+	}
+}
+
+/* Deletes a device of the switch namespace; gone already is fine. */
+static void sw_del(struct dep *d, const char *name)
+{
+	struct nlmsghdr *nlh = nl_msg(d->sw.nl, RTM_DELLINK, 0);
+
+	rtnl_dellink(nlh, 0, name);
+	nl_talk(d->sw.nl, nlh, NULL, NULL);
+}
+
+/* Removes old lan o's part on node me of old: its tunnels, then its ports
+ * (deleting one deletes its veth peer) and its bridge. */
+static void remove_lan(struct dep *d, const struct topo *old, size_t o, int me)
+{
+	const struct link *ol = &old->links[o];
+	char br[IFNAMSIZ], port[IFNAMSIZ], rv[IFNAMSIZ], tun[IFNAMSIZ];
+
+	for (int n = 0; n < (int)old->n_nodes; n++) {
+		if (!lan_peer(old, ol, me, n))
+			continue;
+		lan_tunnel_names(topo_lan_key(old, o, me, n), rv, tun, br, port);
+		drop_rlink(d, br);
+		drop_rlink(d, tun);
+		drop_rlink(d, rv);
+	}
+	if (!d->sw.running)
+		return;
+	for (size_t e = 0; e < ol->n_ends; e++) {
+		lan_names(ol, e, br, port);
+		sw_del(d, port);
+	}
+	sw_del(d, br);
+}
+
 /* Is link ol of old the same wiring as link nl of new, host placement
  * included? */
 static bool link_same(const struct topo *old, const struct link *ol, const struct topo *new,
@@ -1366,34 +1447,14 @@ int dep_apply(struct dep *d, struct topo *old)
 		if (kept)
 			continue;
 		if (ol->kind == LINK_LAN) {
-			if (d->sw.running) {
-				/* Deleting a port deletes its peer in the host. */
-				for (size_t e = 0; e < ol->n_ends; e++) {
-					lan_names(ol, e, br, rv);
-					nlh = nl_msg(d->sw.nl, RTM_DELLINK, 0);
-					rtnl_dellink(nlh, 0, rv);
-					nl_talk(d->sw.nl, nlh, NULL, NULL);
-				}
-				nlh = nl_msg(d->sw.nl, RTM_DELLINK, 0);
-				rtnl_dellink(nlh, 0, br);
-				nl_talk(d->sw.nl, nlh, NULL, NULL);
-			}
+			remove_lan(d, old, o, oldnode);
 			changes++;
 			continue;
 		}
 		cross_names(ol, rv, tun, br);
 		node_names(ol, nv[0], nv[1], br);
-		for (int k = 0; k < 5; k++) {
-			const char *name = k == 0 ? br : k == 1 ? tun : k == 2 ? rv : nv[k - 3];
-
-			for (size_t i = 0; i < d->j.n; i++) {
-				if (!strcmp(d->j.e[i].kind, "rlink") && !strcmp(d->j.e[i].name, name)) {
-					del_root_link(&d->root, name);
-					journal_drop(&d->j, "rlink", name);
-					break;
-				}
-			}
-		}
+		for (int k = 0; k < 5; k++)
+			drop_rlink(d, k == 0 ? br : k == 1 ? tun : k == 2 ? rv : nv[k - 3]);
 		for (size_t e = 0; e < ol->n_ends; e++) {
 			int n = topo_host(t, ol->ends[e].hname);
 
