@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -47,9 +48,16 @@ static const struct bad_case bad[] = {
 	{ "node without name", S "node\n", "expected a node name" },
 	{ "bad node name", S "node a.b underlay 192.0.2.1\n", "invalid node name `a.b'" },
 	{ "node unknown option", S "node n undrlay 192.0.2.1\n", "unknown node option `undrlay' (did you mean `underlay'?)" },
-	{ "node missing underlay value", S "node n underlay\n", "t.topo:2:16: expected an IPv4 address after `underlay'" },
+	{ "node missing underlay value", S "node n underlay\n", "t.topo:2:16: expected an IPv4 or IPv6 address after `underlay'" },
 	{ "node bad underlay", S "node n underlay 192.0.2.300\n", "bad underlay address `192.0.2.300'" },
-	{ "node IPv6 underlay", S "node n underlay 2001:db8::1\n", "expected an IPv4 address" },
+	{ "node bad IPv6 underlay", S "node n underlay 2001:db8::g\n", "t.topo:2:17: bad underlay address `2001:db8::g' (expected an IPv4 or IPv6 address)" },
+	{ "node underlay not an address", S "node n underlay alpha\n", "bad underlay address `alpha' (expected an IPv4 or IPv6 address)" },
+	{ "underlays of two families", S "node n underlay 192.0.2.1\nnode m underlay 2001:db8::2\n",
+	  "t.topo:3:17: node `m' has an IPv6 underlay, node `n' (line 2) an IPv4 one: all nodes of a slice use one address family" },
+	{ "underlays of two families, v6 first", S "node n underlay 2001:db8::1\nnode m underlay 2001:db8::2\nnode o underlay 192.0.2.3\n",
+	  "t.topo:4:17: node `o' has an IPv4 underlay, node `n' (line 2) an IPv6 one: all nodes of a slice use one address family" },
+	{ "duplicate IPv6 underlay", S "node n underlay 2001:db8::1\nnode m underlay 2001:DB8:0::1\n", "t.topo:3:6: nodes `n' and `m' have the same underlay address" },
+	{ "IPv6 underlay reservable", S "node n underlay 2001:db8::1 reservable 10mbit\n", "t.topo:2:6: node `n': `reservable' needs an IPv4 underlay" },
 	{ "node no underlay", S "node n capacity 3\n", "node `n' needs `underlay ADDRESS'" },
 	{ "node bad capacity", S "node n underlay 192.0.2.1 capacity -1\n", "bad capacity `-1'" },
 	{ "node zero capacity", S "node n underlay 192.0.2.1 capacity 0\n", "bad capacity `0'" },
@@ -249,6 +257,11 @@ static const struct bad_case bad[] = {
 	{ "underlay broadcast", S "node n underlay 255.255.255.255\n", "bad underlay address `255.255.255.255': the broadcast address" },
 	{ "underlay multicast", S "node n underlay 224.0.0.1\n", "bad underlay address `224.0.0.1': a multicast address" },
 	{ "underlay multicast top", S "node n underlay 239.255.255.255\n", "a multicast address" },
+	{ "underlay IPv6 unspecified", S "node n underlay ::\n", "t.topo:2:17: bad underlay address `::': the unspecified address" },
+	{ "underlay IPv6 loopback", S "node n underlay ::1\n", "bad underlay address `::1': a loopback address" },
+	{ "underlay IPv6 multicast", S "node n underlay ff02::2\n", "bad underlay address `ff02::2': a multicast address" },
+	{ "underlay IPv6 link-local", S "node n underlay fe80::1\n", "bad underlay address `fe80::1': a link-local address" },
+	{ "underlay IPv4-mapped", S "node n underlay ::ffff:192.0.2.1\n", "bad underlay address `::ffff:192.0.2.1': an IPv4-mapped address (write the IPv4 address)" },
 	/* link addresses */
 	{ "addr length 0", S H2 "link a:e b:e\n  addr a 10.0.0.1/0\n", "t.topo:5:10: `10.0.0.1/0' has a prefix length of 0" },
 	{ "addr v6 length 0", S H2 "link a:e b:e\n  addr a 2001:db8::1/0\n", "`2001:db8::1/0' has a prefix length of 0" },
@@ -383,6 +396,7 @@ static const char *const good[] = {
 	S "host a\n  file /etc/a.b/c-d_e+f@g parse.c\n  file /etc/a.b/..x parse.c\n  file /etc/...\t" "parse.c\n",
 	S "host a\n  loopback 10.9.9.9 10.9.9.10/32 2001:db8::1\nhost b\n  loopback 10.9.9.11\n",
 	S "node n underlay 192.0.2.1\nnode m underlay 223.255.255.254\nhost a node m\n",
+	S "node n underlay 2001:db8::1\nnode m underlay 2001:db8:ffff::ffff capacity 2\nhost a node m\n",
 	S H2 "link a:e b:e\n  addr a 10.0.0.0/31 fe80::1/64\n  addr b 10.0.0.1/31 fe80::2/64\n",
 };
 
@@ -441,6 +455,35 @@ static void test_lan_across_nodes(void **state)
 					 "host a node n\nhost b node m\nlan l a:e b:e key 7\n",
 					 "t.topo", ".", &d), 0);
 	assert_int_equal(topo_lan_key(&t, 0, 0, 1), 7);
+	topo_free(&t);
+}
+
+/* IPv6 underlays: the address and its family in the model, and the tunnel
+ * overhead of 62 bytes (outer IPv6 40, GRE with key 8, Ethernet 14) against
+ * IPv4's 42. */
+static void test_underlay_v6(void **state)
+{
+	struct prefix want = { .family = AF_INET6, .len = 128 };
+	struct diag d = { 0 };
+	struct topo t;
+
+	(void)state;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::2", &want.addr.v6), 1);
+	assert_int_equal(topo_parse_text(&t, S "node n underlay 2001:db8::1\n"
+					 "node m   underlay 2001:db8:0::2\nhost a node m\n",
+					 "t.topo", ".", &d), 0);
+	assert_int_equal(t.nodes[1].underlay.family, AF_INET6);
+	assert_int_equal(t.nodes[1].underlay.len, 128);
+	assert_memory_equal(&t.nodes[1].underlay.addr.v6, &want.addr.v6, 16);
+	assert_int_equal(t.nodes[1].underlay_loc.line, 3);
+	assert_int_equal(t.nodes[1].underlay_loc.col, 19);
+	assert_int_equal(topo_tunnel_overhead(&t), 62);
+	topo_free(&t);
+
+	assert_int_equal(topo_parse_text(&t, S "node n underlay 192.0.2.1\n", "t.topo", ".", &d), 0);
+	assert_int_equal(t.nodes[0].underlay.family, AF_INET);
+	assert_int_equal(t.nodes[0].underlay.addr.v4.s_addr, htonl(0xc0000201));
+	assert_int_equal(topo_tunnel_overhead(&t), 42);
 	topo_free(&t);
 }
 
@@ -699,6 +742,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_key_pinned);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_disc_args);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lan_unknown_node);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_underlay_v6);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lan_across_nodes);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_error_cap);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_errors_linear);
