@@ -23,6 +23,7 @@
 #include "deploy.h"
 #include "disc.h"
 #include "egre.h"
+#include "mtu_probe.h"
 #include "rtnl.h"
 #include "sb.h"
 #include "trellisd.h"
@@ -104,48 +105,96 @@ static int route_type_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/*
- * Underlay reachability, before anything is built: for every node that
- * shares a cross-node link with ours, the kernel must have a unicast route
- * to its underlay address (RTM_GETROUTE, as `ip route get' does).
- */
-static int check_underlay(struct dep *d)
+static int link_mtu(const struct dep *d, const struct link *l);
+
+/* The largest MTU of the links (or lans) node n shares with ours; 0: none. */
+static int peer_mtu(const struct dep *d, int n)
 {
 	const struct topo *t = d->t;
+	int mtu = 0;
 
-	for (size_t n = 0; n < t->n_nodes; n++) {
-		struct in_addr local = t->nodes[d->node].underlay, remote = t->nodes[n].underlay;
-		struct nlmsghdr *nlh;
-		struct rtmsg *rtm;
-		bool peer = false;
-		int err, type = -1;
-		char from[INET_ADDRSTRLEN];
+	for (size_t l = 0; l < t->n_links; l++) {
+		const struct link *k = &t->links[l];
+		bool here = false, there = false;
 
-		for (size_t l = 0; l < t->n_links && !peer; l++) {
-			const struct link *k = &t->links[l];
-
-			peer = k->kind == LINK_P2P && k->n_ends == 2 &&
-			       ((t->hosts[k->ends[0].host].node == d->node &&
-				 t->hosts[k->ends[1].host].node == (int)n) ||
-				(t->hosts[k->ends[1].host].node == d->node &&
-				 t->hosts[k->ends[0].host].node == (int)n));
+		for (size_t e = 0; e < k->n_ends; e++) {
+			here |= t->hosts[k->ends[e].host].node == d->node;
+			there |= t->hosts[k->ends[e].host].node == n;
 		}
-		if (!peer || (int)n == d->node)
-			continue;
-		nlh = nl_msg(&d->root, RTM_GETROUTE, 0);
-		rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-		rtm->rtm_family = AF_INET;
-		rtm->rtm_dst_len = 32;
-		mnl_attr_put(nlh, RTA_DST, sizeof(remote), &remote);
-		err = nl_talk(&d->root, nlh, route_type_cb, &type);
-		inet_ntop(AF_INET, &local, from, sizeof(from));
-		if (err)
-			return dep_fail(d, "node %s: underlay %s unreachable from %s (no route: %s)",
-					t->nodes[n].name, inet_ntoa(remote), from,
-					nl_strerror(&d->root, err));
-		if (type != RTN_UNICAST && type != RTN_LOCAL)
-			return dep_fail(d, "node %s: underlay %s unreachable from %s (route type %d)",
-					t->nodes[n].name, inet_ntoa(remote), from, type);
+		if (here && there && link_mtu(d, k) > mtu)
+			mtu = link_mtu(d, k);
+	}
+	return mtu;
+}
+
+/* The kernel has a unicast route to node n's underlay (RTM_GETROUTE, as
+ * `ip route get' does). */
+static int route_to_peer(struct dep *d, int n)
+{
+	const struct prefix *local = &d->t->nodes[d->node].underlay;
+	const struct prefix *remote = &d->t->nodes[n].underlay;
+	char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
+	struct nlmsghdr *nlh = nl_msg(&d->root, RTM_GETROUTE, 0);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	int err, type = -1;
+
+	rtm->rtm_family = (unsigned char)remote->family;
+	rtm->rtm_dst_len = remote->len;
+	mnl_attr_put(nlh, RTA_DST, remote->len / 8, &remote->addr);
+	err = nl_talk(&d->root, nlh, route_type_cb, &type);
+	addr_str(local, from, sizeof(from));
+	addr_str(remote, to, sizeof(to));
+	if (err)
+		return dep_fail(d, "node %s: underlay %s unreachable from %s (no route: %s)",
+				d->t->nodes[n].name, to, from, nl_strerror(&d->root, err));
+	if (type != RTN_UNICAST && type != RTN_LOCAL)
+		return dep_fail(d, "node %s: underlay %s unreachable from %s (route type %d)",
+				d->t->nodes[n].name, to, from, type);
+	return 0;
+}
+
+/*
+ * The path to node n carries the tunnels' whole packets: link MTU +
+ * Ethernet (14) + GRE with key (8) + IPv4 (20) or IPv6 (40), with DF
+ * (mtu_probe.h).  A path that answers smaller packets only refuses; a peer
+ * that answers none is only warned about: ICMP may be filtered, or the
+ * machine not up yet (nodes start in any order), and silence is no proof
+ * of a small MTU.
+ */
+static int probe_peer(struct dep *d, int n, int mtu)
+{
+	const struct prefix *local = &d->t->nodes[d->node].underlay;
+	const struct prefix *remote = &d->t->nodes[n].underlay;
+	char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN], msg[256];
+	int over = topo_tunnel_overhead(d->t), need = mtu + over, rc;
+	struct mtu_probe r;
+
+	rc = mtu_probe(local, remote, need, &r, msg, sizeof(msg));
+	if (rc > 0)
+		return 0;
+	addr_str(local, from, sizeof(from));
+	addr_str(remote, to, sizeof(to));
+	if (rc < 0)
+		return dep_fail(d, "node %s: %s", d->t->nodes[n].name, msg);
+	if (!r.largest) {
+		warnf("node %s: underlay %s does not answer ICMP echo from %s (%d probes): the path MTU is not checked; its tunnels carry nothing until it does",
+		      d->t->nodes[n].name, to, from, r.probes);
+		return 0;
+	}
+	return dep_fail(d, "node %s: the path from %s to %s carries packets of at most %d bytes, the tunnels need %d (link MTU %d + %d: Ethernet 14, GRE 8, %s %d): give the links across nodes mtu %d or less, or raise the underlay's MTU",
+			d->t->nodes[n].name, from, to, r.largest, need, mtu, over,
+			local->family == AF_INET6 ? "IPv6" : "IPv4", over - 22, r.largest - over);
+}
+
+/* Before anything is built: every node that shares a link with ours is
+ * routed to, and the path to it carries the links' MTU. */
+static int check_underlay(struct dep *d)
+{
+	for (size_t n = 0; n < d->t->n_nodes; n++) {
+		int mtu = (int)n == d->node ? 0 : peer_mtu(d, (int)n);
+
+		if (mtu && (route_to_peer(d, (int)n) || probe_peer(d, (int)n, mtu)))
+			return -1;
 	}
 	return 0;
 }
@@ -195,6 +244,7 @@ static int choose_join(struct dep *d, enum backend asked)
 int dep_init(struct dep *d, struct topo *t, const char *verb, const struct dep_opts *o)
 {
 	const char *fail = getenv("TRELLIS_FAIL_AT"), *crash = getenv("TRELLIS_CRASH_AT");
+	char ul[INET6_ADDRSTRLEN];
 	int err;
 
 	memset(d, 0, sizeof(*d));
@@ -229,14 +279,15 @@ int dep_init(struct dep *d, struct topo *t, const char *verb, const struct dep_o
 				return dep_fail(d, "no node `%s' in %s", o->node, t->path);
 		} else {
 			for (size_t n = 0; n < t->n_nodes && d->node < 0; n++)
-				if (rtnl_has_addr4(&d->root, t->nodes[n].underlay) == 1)
+				if (rtnl_has_addr(&d->root, &t->nodes[n].underlay) == 1)
 					d->node = (int)n;
 			if (d->node < 0)
 				return dep_fail(d, "this machine has none of the nodes' underlay addresses (use --node NAME)");
 		}
-		if (rtnl_has_addr4(&d->root, t->nodes[d->node].underlay) != 1 && has_cross_links(t))
+		if (rtnl_has_addr(&d->root, &t->nodes[d->node].underlay) != 1 && has_cross_links(t))
 			warnf("node %s: underlay address %s is not on this machine",
-			      t->nodes[d->node].name, inet_ntoa(t->nodes[d->node].underlay));
+			      t->nodes[d->node].name,
+			      addr_str(&t->nodes[d->node].underlay, ul, sizeof(ul)));
 		if (check_underlay(d))
 			return -1;
 	}
@@ -555,7 +606,7 @@ static int link_mtu(const struct dep *d, const struct link *l)
 		return l->mtu;
 	for (size_t e = 1; e < l->n_ends; e++)
 		if (d->t->hosts[l->ends[e].host].node != d->t->hosts[l->ends[0].host].node)
-			return DEFAULT_MTU - TUNNEL_OVERHEAD;
+			return DEFAULT_MTU - topo_tunnel_overhead(d->t);
 	return 0;
 }
 
@@ -834,8 +885,11 @@ static int tunnel_join(struct dep *d, const struct link *l, uint32_t key, int pe
 		       const char *rv, const char *tun, const char *br)
 {
 	struct ldev dev = { .name = tun, .netns_fd = -1, .mtu = link_mtu(d, l), .up = true };
-	struct in_addr local = d->t->nodes[d->node].underlay, remote = d->t->nodes[peer].underlay;
+	const struct prefix *local = &d->t->nodes[d->node].underlay;
+	const struct prefix *remote = &d->t->nodes[peer].underlay;
+	bool v6 = remote->family == AF_INET6;
 	int err, vidx, tidx, underlay;
+	char to[INET6_ADDRSTRLEN];
 	struct nlmsghdr *nlh;
 
 	if (step(d, "creating a tunnel"))
@@ -844,7 +898,7 @@ static int tunnel_join(struct dep *d, const struct link *l, uint32_t key, int pe
 		return -1;
 	/* An egre tunnel is bound to the device its packets leave and arrive
 	 * by: carrier follows it, and egre receives from it early. */
-	underlay = rtnl_route_oif4(&d->root, remote, local);
+	underlay = rtnl_route_oif(&d->root, remote, local);
 	nlh = nl_msg(&d->root, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	if (d->backend == BACKEND_EGRE) {
 		struct egre_cfg cfg;
@@ -854,20 +908,24 @@ static int tunnel_join(struct dep *d, const struct link *l, uint32_t key, int pe
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, tun);
 		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)dev.mtu);
 		egre_cfg_init(&cfg);
-		cfg.local = local;
-		cfg.remote = remote;
+		if (v6) {
+			egre_cfg_set_v6(&cfg, &local->addr.v6, &remote->addr.v6);
+		} else {
+			cfg.local = local->addr.v4;
+			cfg.remote = remote->addr.v4;
+		}
 		cfg.key = key;
 		cfg.link = underlay > 0 ? underlay : 0;
 		egre_put_linkinfo(nlh, &cfg);
 	} else {
-		rtnl_gretap(nlh, &dev, local, remote, key);
+		rtnl_gretap_any(nlh, &dev, local, remote, key);
 	}
 	err = nl_talk(&d->root, nlh, NULL, NULL);
 	if (err)
 		return dep_fail(d, "cannot create the %s tunnel of %s %s (key %u to %s): %s",
-				d->backend == BACKEND_EGRE ? "egre" : "gretap",
+				d->backend == BACKEND_EGRE ? "egre" : v6 ? "ip6gretap" : "gretap",
 				l->kind == LINK_LAN ? "lan" : "link", l->name, key,
-				inet_ntoa(remote), nl_strerror(&d->root, err));
+				addr_str(remote, to, sizeof(to)), nl_strerror(&d->root, err));
 	vidx = rtnl_ifindex(&d->root, rv);
 	tidx = rtnl_ifindex(&d->root, tun);
 	if (vidx < 0 || tidx < 0)
