@@ -257,7 +257,7 @@ void api_event(struct json_object *ev)
 	text = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN);
 	if (asprintf(&line, "%s\n", text) < 0)
 		abort();
-	mkdir_p(run_dir(), 0755);
+	mkdir_p(run_dir(), RUNDIR_MODE);
 	/* O_APPEND: each line lands whole after the others, whoever writes. */
 	fd = open(api_events_path(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd >= 0) {

@@ -125,13 +125,32 @@ static int unreachable(int err)
 	return 1;
 }
 
+/* graph FILE reads only the caller's file and writes the caller's picture:
+ * it runs here, daemon or not.  graph SLICE reads the slice's state, which
+ * only root reads: the daemon draws it for its owner. */
+static bool graph_of_file(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--layout"))
+			i++;
+		else if (argv[i][0] != '-')
+			return !access(argv[i], F_OK) || strchr(argv[i], '/');
+	}
+	return true;	/* its usage message */
+}
+
 int client_run(int argc, char **argv, int *status)
 {
 	static const int stdio[3] = { 0, 1, 2 };
 	struct json_object *req, *reply;
 	struct api_conn c;
-	int fd = connect_daemon(), err;
+	int fd, err;
 
+	if (!strcmp(argv[0], "graph") && graph_of_file(argc, argv)) {
+		*status = cmd_graph(argc, argv);
+		return 0;
+	}
+	fd = connect_daemon();
 	if (fd == -1)
 		return -1;
 	if (fd < 0) {

@@ -129,7 +129,7 @@ void events_follow(int fd)
 	char buf[4096];
 	off_t pos;
 
-	mkdir_p(run_dir(), 0755);
+	mkdir_p(run_dir(), RUNDIR_MODE);
 	ev = open(api_events_path(), O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
 	if (in < 0 || ev < 0 || inotify_add_watch(in, api_events_path(), IN_MODIFY) < 0)
 		_exit(1);

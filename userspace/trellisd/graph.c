@@ -407,12 +407,18 @@ static const char *out_format(const char *out)
 	return NULL;
 }
 
+/* Through the daemon, as its client (src_open): the picture is the
+ * client's file, where the client may write. */
 static FILE *open_out(const char *out)
 {
-	FILE *f = fopen(out, "w");
+	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+	int fd = src_open ? src_open(out, flags) : open(out, flags, 0644);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 
 	if (!f)
 		errorf("graph: %s: %s", out, strerror(errno));
+	if (!f && fd >= 0)
+		close(fd);
 	return f;
 }
 

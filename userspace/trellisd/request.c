@@ -55,7 +55,8 @@ struct rcmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	unsigned int flags;
-	int slice_arg;		/* argv index of the slice name, 0: none */
+	int slice_arg;		/* argv index of the slice name, 0: none, -1: the
+				 * first argument that is not an option */
 };
 
 static const struct rcmd rcmds[] = {
@@ -63,11 +64,12 @@ static const struct rcmd rcmds[] = {
 	{ "up",     cmd_up,     R_TOPO | R_MUTATES, 0 },
 	{ "apply",  cmd_apply,  R_TOPO | R_MUTATES | R_OWNED, 0 },
 	{ "down",   cmd_down,   R_MUTATES | R_OWNED, 1 },
-	{ "status", cmd_status, 0, 0 },
+	{ "status", cmd_status, R_OWNED, -1 },	/* without SLICE: the caller's slices */
 	{ "exec",   cmd_exec,   R_OWNED, 1 },
 	{ "logs",   cmd_logs,   R_OWNED, 1 },
 	{ "validate", cmd_validate, R_OWNED, 1 },
 	{ "capture", cmd_capture, R_OWNED, 1 },
+	{ "graph",  cmd_graph,  R_OWNED, -1 },	/* a slice: its picture as the client's file */
 	{ "link",   cmd_link,   R_MUTATES | R_OWNED, 2 },
 	{ "sb",     cmd_sb,     R_ROOT | R_MUTATES, 0 },
 	{ "egre",   cmd_egre,   R_ROOT | R_MUTATES, 0 },
@@ -561,9 +563,23 @@ static void changed(const struct req *r)
 
 /* ----- running it ----- */
 
+/* The index of the slice's name in argv (0: none). */
+static int slice_index(const struct req *r)
+{
+	if (r->cmd->slice_arg >= 0)
+		return r->cmd->slice_arg;
+	for (int i = 1; i < r->argc; i++) {
+		if (!strcmp(r->argv[i], "-o") || !strcmp(r->argv[i], "--layout"))
+			i++;	/* graph's: their values are no slice */
+		else if (r->argv[i][0] != '-')
+			return i;
+	}
+	return 0;
+}
+
 static int slice_of(struct req *r)
 {
-	int i = r->cmd->slice_arg;
+	int i = slice_index(r);
 
 	if (r->have_t) {
 		if (!strcmp(r->cmd->name, "down"))
@@ -598,6 +614,13 @@ static int enter_cwd(const struct req *r)
 	}
 	src_as(r, false);
 	return err;
+}
+
+static uid_t client_uid;
+
+static bool owned_by_client(const char *slice)
+{
+	return slice_owner(slice) == client_uid;
 }
 
 /* The command's process: every check, then the command itself. */
@@ -639,6 +662,10 @@ static int handle(struct req *r, const char *policy_path)
 		return 1;
 	if (r->cmd->flags & R_MUTATES)
 		inflight_begin(r);
+	if (!strcmp(r->cmd->name, "status") && r->uid != 0) {
+		client_uid = r->uid;
+		state_view(owned_by_client);	/* others' slices are private */
+	}
 	src_as(r, true);
 	ret = r->cmd->fn(r->argc, r->argv);
 	fflush(stdout);

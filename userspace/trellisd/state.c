@@ -23,6 +23,31 @@ const char *run_dir(void)
 }
 
 /*
+ * Who may read what.  The run directory is RUNDIR_MODE: anyone may reach
+ * the daemon's socket in it, no one else may list it.  A slice's directory
+ * is SLICE_MODE, root's alone: its topology, journal and logs are its
+ * owner's business, and the owner reads them through the daemon (logs,
+ * status, graph), which reads them as root.  Nothing under it is opened
+ * by path from inside a host: the /etc overlay was mounted by root, and
+ * daemons and `run' commands get their logs as open descriptors.
+ */
+int state_private(void)
+{
+	char **slices = state_slices();
+	int err = 0;
+
+	if (chmod(run_dir(), RUNDIR_MODE) && errno != ENOENT)
+		err = -errno;
+	for (char **s = slices; *s; s++) {
+		if (chmod(slice_dir(*s), SLICE_MODE) && !err)
+			err = -errno;
+		free(*s);
+	}
+	free(slices);
+	return err;
+}
+
+/*
  * One lock for all state: a POSIX record lock on $rundir/.lock.  One lock,
  * not one per slice, because up and apply check a slice against all the
  * others (GRE keys, reservations, root-namespace device names), so work on
@@ -57,7 +82,7 @@ int state_lock(const char *verb)
 
 	if (lock_fd >= 0)
 		return 0;
-	err = mkdir_p(run_dir(), 0755);
+	err = mkdir_p(run_dir(), RUNDIR_MODE);
 	snprintf(path, sizeof(path), "%s/.lock", run_dir());
 	lock_fd = err ? -1 : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock_fd < 0) {
@@ -88,7 +113,7 @@ again:
 		/* state_tidy() of the run before us removed it (and maybe
 		 * the run directory). */
 		close(lock_fd);
-		mkdir_p(run_dir(), 0755);
+		mkdir_p(run_dir(), RUNDIR_MODE);
 		lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (lock_fd >= 0)
 			goto again;
@@ -312,7 +337,9 @@ int write_file(const char *path, const char *text)
 	return atomic_commit(fd, tmp, path, write_all(fd, text, strlen(text)));
 }
 
-static char *read_all(const char *path)
+/* The whole file, as root (plain fopen: never the client's src_fopen);
+ * its length in *len if len. */
+static char *read_all(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "re");
 	char *text = NULL;
@@ -328,6 +355,8 @@ static char *read_all(const char *path)
 		fwrite(buf, 1, n, m);
 	fclose(m);
 	fclose(f);
+	if (len)
+		*len = size;
 	return text;
 }
 
@@ -336,10 +365,13 @@ int state_create(const struct topo *t, const char *text_path)
 	char path[PATH_MAX], dir[PATH_MAX], src[2 * PATH_MAX + 2];
 	int err;
 
-	err = mkdir_p(run_dir(), 0755);
+	err = mkdir_p(run_dir(), RUNDIR_MODE);
 	if (err)
 		return err;
-	if (mkdir(slice_dir(t->slice), 0755))
+	if (mkdir(slice_dir(t->slice), SLICE_MODE))
+		return -errno;
+	/* Exactly, whatever the umask. */
+	if (chmod(slice_dir(t->slice), SLICE_MODE))
 		return -errno;
 	spath(path, sizeof(path), t->slice, "topology");
 	err = copy_file(text_path, path);
@@ -389,6 +421,13 @@ bool state_complete(const char *slice)
 	return !access(path, F_OK);
 }
 
+static bool (*visible)(const char *slice);
+
+void state_view(bool (*fn)(const char *slice))
+{
+	visible = fn;
+}
+
 char **state_slices(void)
 {
 	DIR *d = opendir(run_dir());
@@ -399,7 +438,8 @@ char **state_slices(void)
 	if (!d)
 		return names;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || !slice_exists(de->d_name))
+		if (de->d_name[0] == '.' || !slice_exists(de->d_name) ||
+		    (visible && !visible(de->d_name)))
 			continue;
 		names = realloc(names, (n + 2) * sizeof(char *));
 		names[n++] = strdup(de->d_name);
@@ -596,13 +636,29 @@ void journal_free(struct journal *j)
 	j->n = 0;
 }
 
+static void diag_errno(struct diag *d, const char *path)
+{
+	char *msg;
+
+	if (asprintf(&msg, "%s: %s", path, strerror(errno)) < 0)
+		abort();
+	d->msgs = realloc(d->msgs, (d->n + 1) * sizeof(*d->msgs));
+	if (!d->msgs)
+		abort();
+	d->msgs[d->n++] = msg;
+}
+
+/* As root, like everything under the run directory, even while a client's
+ * request runs: topo_parse_file() would open it as the client (src_fopen),
+ * who may not read the slice's directory. */
 int state_topo(const char *slice, struct topo *t, struct diag *d)
 {
-	char path[PATH_MAX], *src, *dir;
+	char path[PATH_MAX], *src, *dir, *text;
+	size_t len;
 	int ret;
 
 	spath(path, sizeof(path), slice, "source");
-	src = read_all(path);
+	src = read_all(path, NULL);
 	if (!src) {
 		memset(t, 0, sizeof(*t));
 		return -1;
@@ -613,7 +669,15 @@ int state_topo(const char *slice, struct topo *t, struct diag *d)
 		dir[strcspn(dir, "\n")] = '\0';
 	}
 	spath(path, sizeof(path), slice, "topology");
-	ret = topo_parse_file(t, path, dir && *dir ? dir : ".", d);
+	text = read_all(path, &len);
+	if (!text) {
+		diag_errno(d, path);
+		memset(t, 0, sizeof(*t));
+		free(src);
+		return -1;
+	}
+	ret = topo_parse_buf(t, text, len, path, dir && *dir ? dir : ".", d);
+	free(text);
 	free(src);
 	return ret;
 }

@@ -11,6 +11,10 @@
  *   /run/trellis/SLICE/hosts/H/   per host: etc/ and work/ (its /etc
  *                                 overlay), log (output of its commands)
  *
+ * The run directory is mode RUNDIR_MODE (the daemon's socket is in it; no
+ * one but root lists it), each slice's directory SLICE_MODE, root's alone:
+ * its owner reads it through the daemon.
+ *
  * Journal lines:
  *   host NAME PID STARTTIME NETINO MNTINO   a host's holder process and the
  *                                           inodes of its namespaces
@@ -43,7 +47,16 @@ struct journal {
 	size_t n;
 };
 
+#define RUNDIR_MODE 0711
+#define SLICE_MODE 0700
+
 const char *run_dir(void);
+/* Gives the run directory and every slice's directory their modes (state
+ * made before they were private).  0 or -errno. */
+int state_private(void);
+/* From now on, this process's state_slices() lists only the slices fn
+ * says are visible (NULL: all): a user's `status' shows their own. */
+void state_view(bool (*fn)(const char *slice));
 
 /* Takes the one lock on all state for the rest of the process (see
  * state.c), waiting up to $TRELLIS_LOCK_WAIT seconds (600); every command
