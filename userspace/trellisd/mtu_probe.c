@@ -243,8 +243,16 @@ static int wait_reply(struct prober *p, int size, uint16_t first, int ms)
 			return 0;
 		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
 			return 0;
-		if ((pfd.revents & POLLERR) && too_big_queued(p, first))
-			return -EMSGSIZE;
+		if (pfd.revents & POLLERR) {
+			int e;
+			socklen_t el = sizeof(e);
+
+			if (too_big_queued(p, first))
+				return -EMSGSIZE;
+			/* Anything else (unreachable...): wait on; clear it so
+			 * that poll does not report it again. */
+			getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &e, &el);
+		}
 		if (!(pfd.revents & POLLIN))
 			continue;
 		got = recv(p->fd, p->buf, sizeof(p->buf), MSG_DONTWAIT);
