@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -13,32 +14,87 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
 
 #include "cgroup.h"
+#include "state.h"
 
 #define CG_MOUNT	"/sys/fs/cgroup"
-#define CG_TOP		CG_MOUNT "/trellis"
+#define CG_HAND_TOP	CG_MOUNT "/trellis"	/* run by hand */
+#define CG_SERVE	"serve"			/* the daemon's own, when delegated */
 #define CG_KILL_WAIT_MS	30000
 
 static const char *const controllers[] = { "memory", "pids", "cpu", NULL };
 
+/* base/trellis holds the slices: base is CG_MOUNT, or the cgroup systemd
+ * delegated to the daemon (cgroup_delegate()). */
+static char base[PATH_MAX];
+
+static const char *record_path(void)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/.cgroup", run_dir());
+	return path;
+}
+
+/* Is path a cgroup directory of ours to use: under CG_MOUNT, no "..". */
+static bool cg_path_ok(const char *path)
+{
+	struct stat st;
+
+	return !strncmp(path, CG_MOUNT "/", sizeof(CG_MOUNT)) && !strstr(path, "/..") &&
+	       !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static const char *cg_base(void)
+{
+	char rec[PATH_MAX] = "";
+	FILE *f;
+
+	if (base[0])
+		return base;
+	f = fopen(record_path(), "re");
+	if (f) {
+		if (!fgets(rec, sizeof(rec), f))
+			rec[0] = '\0';
+		rec[strcspn(rec, "\n")] = '\0';
+		fclose(f);
+	}
+	snprintf(base, sizeof(base), "%s", rec[0] && cg_path_ok(rec) ? rec : CG_MOUNT);
+	return base;
+}
+
+static void cg_top(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/trellis", cg_base());
+}
+
+/* base/trellis/SLICE; or, if it is not there, a slice made by hand before
+ * the daemon was delegated its cgroup, where it is. */
 const char *cgroup_dir(const char *slice)
 {
 	static char buf[PATH_MAX];
+	char hand[PATH_MAX];
+	struct stat st;
 
-	snprintf(buf, sizeof(buf), CG_TOP "/%s", slice);
+	cg_top(buf, sizeof(buf));
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%s", slice);
+	snprintf(hand, sizeof(hand), CG_HAND_TOP "/%s", slice);
+	if (strcmp(buf, hand) && stat(buf, &st) && !stat(hand, &st))
+		snprintf(buf, sizeof(buf), "%s", hand);
 	return buf;
 }
 
 static void leaf_path(const char *slice, const char *host, char *buf, size_t len)
 {
 	if (host)
-		snprintf(buf, len, CG_TOP "/%s/host-%s", slice, host);
+		snprintf(buf, len, "%s/host-%s", cgroup_dir(slice), host);
 	else
-		snprintf(buf, len, CG_TOP "/%s/supervisor", slice);
+		snprintf(buf, len, "%s/supervisor", cgroup_dir(slice));
 }
 
 /* Writes s to dir/file; 0 or -errno. */
@@ -109,6 +165,76 @@ int cgroup_check(char *err, size_t len)
 	return 0;
 }
 
+/* Did systemd delegate dir (Delegate=yes marks it so, since v251)? */
+static bool delegated(const char *dir)
+{
+	char v[8];
+	ssize_t n = getxattr(dir, "trusted.delegate", v, sizeof(v));
+
+	return n == 1 && v[0] == '1';
+}
+
+/* The calling process's cgroup, as a path under CG_MOUNT; 0 or -errno. */
+static int own_cgroup(char *buf, size_t len)
+{
+	char line[PATH_MAX - sizeof(CG_MOUNT)];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (err && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::/", 4))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(buf, len, CG_MOUNT "%s", line + 3);
+		err = 0;
+	}
+	fclose(f);
+	return err;
+}
+
+int cgroup_delegate(char *err, size_t len)
+{
+	char own[PATH_MAX], unit[PATH_MAX], serve[PATH_MAX + 8];
+	const char *leaf;
+	int e;
+
+	e = own_cgroup(own, sizeof(own));
+	if (e) {
+		snprintf(err, len, "cannot read /proc/self/cgroup: %s", strerror(-e));
+		return -1;
+	}
+	snprintf(unit, sizeof(unit), "%s", own);
+	leaf = strrchr(own, '/');
+	/* Started in the unit's serve/ (DelegateSubgroup=, or a restart). */
+	if (leaf && !strcmp(leaf + 1, CG_SERVE) && !delegated(own))
+		*strrchr(unit, '/') = '\0';
+	if (!delegated(unit))
+		return 0;	/* by hand: CG_MOUNT, or what a record says */
+	/* No processes in an inner cgroup: the daemon leaves the unit's own. */
+	snprintf(serve, sizeof(serve), "%s/" CG_SERVE, unit);
+	if (strcmp(own, serve)) {
+		if (mkdir(serve, 0755) && errno != EEXIST) {
+			snprintf(err, len, "cannot create %s: %s", serve, strerror(errno));
+			return -1;
+		}
+		e = cg_write(serve, "cgroup.procs", "0");
+		if (e) {
+			snprintf(err, len, "cannot move into %s: %s", serve, strerror(-e));
+			return -1;
+		}
+	}
+	snprintf(base, sizeof(base), "%s", unit);
+	mkdir_p(run_dir(), RUNDIR_MODE);
+	e = write_file(record_path(), unit);
+	if (e) {
+		snprintf(err, len, "cannot write %s: %s", record_path(), strerror(-e));
+		return -1;
+	}
+	return 1;
+}
+
 /* Enables our controllers in dir's children. */
 static int enable_controllers(const char *dir, char *err, size_t len)
 {
@@ -142,20 +268,24 @@ static int enable_controllers(const char *dir, char *err, size_t len)
 
 int cgroup_create(const char *slice, char *err, size_t len)
 {
-	if (cgroup_check(err, len) || enable_controllers(CG_MOUNT, err, len))
+	char top[PATH_MAX], kill[PATH_MAX + 16];
+
+	cg_top(top, sizeof(top));
+	if (cgroup_check(err, len) || enable_controllers(cg_base(), err, len))
 		return -1;
-	if (mkdir(CG_TOP, 0755) && errno != EEXIST) {
-		snprintf(err, len, "cannot create " CG_TOP ": %s", strerror(errno));
+	if (mkdir(top, 0755) && errno != EEXIST) {
+		snprintf(err, len, "cannot create %s: %s", top, strerror(errno));
 		return -1;
 	}
-	if (enable_controllers(CG_TOP, err, len))
+	if (enable_controllers(top, err, len))
 		return -1;
 	if (mkdir(cgroup_dir(slice), 0755) && errno != EEXIST) {
 		snprintf(err, len, "cannot create %s: %s", cgroup_dir(slice), strerror(errno));
 		return -1;
 	}
-	if (access(CG_TOP "/cgroup.kill", W_OK)) {
-		snprintf(err, len, "no " CG_TOP "/cgroup.kill (Linux 5.14 or later ends a slice's processes with it)");
+	snprintf(kill, sizeof(kill), "%s/cgroup.kill", top);
+	if (access(kill, W_OK)) {
+		snprintf(err, len, "no %s (Linux 5.14 or later ends a slice's processes with it)", kill);
 		rmdir(cgroup_dir(slice));
 		return -1;
 	}
@@ -177,6 +307,13 @@ int cgroup_set_limits(const char *slice, const struct slice_limits *l)
 	if (l->cpu_weight)
 		snprintf(cpu, sizeof(cpu), "%ld", l->cpu_weight);
 	err = cg_write(dir, "memory.max", mem);
+	/* memory.max is all the slice gets: none of the node's swap besides
+	 * (no such file without swap accounting). */
+	if (!err) {
+		err = cg_write(dir, "memory.swap.max", l->memory_bytes ? "0" : "max");
+		if (err == -ENOENT)
+			err = 0;
+	}
 	if (!err)
 		err = cg_write(dir, "pids.max", pids);
 	if (!err)
@@ -208,10 +345,26 @@ int cgroup_enter(int cgfd)
 	return err;
 }
 
+/* What follows base/trellis/ (or the by-hand one) in dir; NULL if dir is
+ * not below it. */
+static const char *below_top(const char *dir)
+{
+	char top[PATH_MAX];
+	size_t n;
+
+	cg_top(top, sizeof(top));
+	n = strlen(top);
+	if (!strncmp(dir, top, n) && dir[n] == '/')
+		return dir + n + 1;
+	if (!strncmp(dir, CG_HAND_TOP "/", sizeof(CG_HAND_TOP)))
+		return dir + sizeof(CG_HAND_TOP);
+	return NULL;
+}
+
 int cgroup_join_holder(pid_t holder)
 {
 	char path[64], line[PATH_MAX], dir[PATH_MAX + 16];
-	const char *rel = NULL;
+	const char *rel = NULL, *rest;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)holder);
@@ -227,8 +380,8 @@ int cgroup_join_holder(pid_t holder)
 	line[strcspn(line, "\n")] = '\0';
 	snprintf(dir, sizeof(dir), CG_MOUNT "%s", rel);
 	/* Only ever a host's leaf of a slice: trellis/SLICE/host-NAME. */
-	if (strncmp(dir, CG_TOP "/", sizeof(CG_TOP)) || strstr(dir, "/..") ||
-	    !strstr(dir + sizeof(CG_TOP), "/host-"))
+	rest = below_top(dir);
+	if (!rest || strstr(dir, "/..") || !strstr(rest, "/host-"))
 		return -ENOENT;
 	return cg_write(dir, "cgroup.procs", "0");
 }
@@ -360,6 +513,6 @@ int cgroup_kill(const char *slice, const char *host)
 	if (!err)
 		err = remove_tree(path);
 	if (!err && !host)
-		rmdir(CG_TOP);	/* only if no slice is left */
+		rmdir(dirname(path));	/* trellis/, only if no slice is left */
 	return err ? err : (int)n;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A slice's processes, found through its cgroup (cgroup v2):
+ * A slice's processes, found through its cgroup (cgroup v2), under
+ * /sys/fs/cgroup or, for a daemon systemd delegated its cgroup to, under
+ * that cgroup (cgroup_delegate()):
  *
  *   /sys/fs/cgroup/trellis/                  memory, pids and cpu enabled
  *   /sys/fs/cgroup/trellis/SLICE/            the slice's limits
@@ -28,8 +30,19 @@ struct slice_limits {
 	long cpu_weight;	/* cpu.weight, 1 to 10000 (100 is the default) */
 };
 
-/* "/sys/fs/cgroup/trellis/SLICE" (static buffer). */
+/* "BASE/trellis/SLICE" (static buffer): BASE is /sys/fs/cgroup, or the
+ * daemon's delegated cgroup (cgroup_delegate()). */
 const char *cgroup_dir(const char *slice);
+
+/*
+ * For `trellisd serve': if systemd delegated the daemon's cgroup
+ * (Delegate=yes; it runs there or, with DelegateSubgroup=serve, in its
+ * serve/), the slices go in UNIT/trellis/ and the daemon in UNIT/serve/
+ * (it moves there: an inner cgroup holds no process); $rundir/.cgroup
+ * records UNIT for the commands root runs by hand.  1 if delegated, 0 if
+ * not (slices in /sys/fs/cgroup/trellis), -1 with why in err.
+ */
+int cgroup_delegate(char *err, size_t len);
 
 /* Is cgroup v2 mounted at /sys/fs/cgroup?  0, or -1 with why in err. */
 int cgroup_check(char *err, size_t len);

@@ -209,6 +209,23 @@ int slice_limits_record(const char *slice)
 
 #define DEFAULT_PIDS_BASE	256
 #define DEFAULT_PIDS_PER_HOST	64	/* a holder, an init, daemons and their threads */
+#define DEFAULT_MEMORY_SHARE	4	/* a quarter of the node's RAM */
+
+/*
+ * A share of the node's RAM, not a size per host: a size fit for a small
+ * node lets a few large slices take a big node's memory, and one fit for
+ * a big node lets one slice take a small node's.  A quarter leaves the
+ * node (and, with a few slices, the others) room whatever the node.  In
+ * whole pages, as memory.max keeps it.
+ */
+long long slice_default_memory(void)
+{
+	long page = sysconf(_SC_PAGESIZE), pages = sysconf(_SC_PHYS_PAGES);
+
+	if (page <= 0 || pages <= 0)
+		return 0;
+	return (long long)(pages / DEFAULT_MEMORY_SHARE) * page;
+}
 
 int slice_limits_apply(const char *slice, size_t n_hosts, char *err, size_t len)
 {
@@ -219,6 +236,8 @@ int slice_limits_apply(const char *slice, size_t n_hosts, char *err, size_t len)
 		memset(&l, 0, sizeof(l));
 	if (!l.pids)
 		l.pids = DEFAULT_PIDS_BASE + DEFAULT_PIDS_PER_HOST * (long)n_hosts;
+	if (!l.memory_bytes)
+		l.memory_bytes = slice_default_memory();
 	e = cgroup_set_limits(slice, &l);
 	if (e)
 		snprintf(err, len, "cannot set the limits of %s: %s", cgroup_dir(slice), strerror(-e));

@@ -48,10 +48,13 @@ int slice_limits_get(const char *slice, struct slice_limits *l);
 void slice_limits_pending(const char *slice, const struct slice_limits *l);
 /* Records the pending limits in $rundir/SLICE/limits. */
 int slice_limits_record(const char *slice);
-/* Writes the slice's limits into its cgroup, with a default bound on its
- * processes (DEFAULT_PIDS_BASE + DEFAULT_PIDS_PER_HOST per host) where
- * policy.conf gives none, so that a fork bomb in one host cannot starve
- * the node.  0, or -1 with why in err. */
+/* A quarter of the node's RAM, in whole pages (0 if unknown). */
+long long slice_default_memory(void);
+/* Writes the slice's limits into its cgroup, with default bounds where
+ * policy.conf gives none: processes DEFAULT_PIDS_BASE +
+ * DEFAULT_PIDS_PER_HOST per host, memory slice_default_memory(); so that a
+ * fork bomb or a memory hog in one host cannot starve the node.  0, or -1
+ * with why in err. */
 int slice_limits_apply(const char *slice, size_t n_hosts, char *err, size_t len);
 
 #endif

@@ -16,6 +16,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "cgroup.h"
 #include "owner.h"
 #include "policy.h"
 #include "state.h"
@@ -37,6 +39,10 @@ struct serve_opts {
 	bool policy_given;
 };
 
+/* A user's connections at once (root's are not counted): more would let
+ * one user take every worker and descriptor of the daemon. */
+#define CONN_PER_USER 16
+
 static volatile sig_atomic_t stopping;
 
 static void on_stop(int sig)
@@ -45,14 +51,80 @@ static void on_stop(int sig)
 	stopping = 1;
 }
 
+/* Only wakes poll(): the loop reaps, knowing whose worker ended. */
 static void on_child(int sig)
 {
-	int e = errno;
-
 	(void)sig;
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
-	errno = e;
+}
+
+/* The workers serving a connection, and whose. */
+static struct worker {
+	pid_t pid;
+	uid_t uid;
+} *workers;
+static size_t n_workers;
+
+static void reap(void)
+{
+	pid_t pid;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		for (size_t i = 0; i < n_workers; i++)
+			if (workers[i].pid == pid) {
+				workers[i] = workers[--n_workers];
+				break;
+			}
+}
+
+static size_t conns_of(uid_t uid)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_workers; i++)
+		n += workers[i].uid == uid;
+	return n;
+}
+
+static void add_worker(pid_t pid, uid_t uid)
+{
+	workers = realloc(workers, (n_workers + 1) * sizeof(*workers));
+	if (!workers)
+		abort();
+	workers[n_workers++] = (struct worker){ .pid = pid, .uid = uid };
+}
+
+/*
+ * Refuses a connection over CONN_PER_USER, here, without a worker: one
+ * short line into an empty socket buffer does not block.  Returns true
+ * if it did.
+ */
+static bool over_cap(int fd, uid_t *uid)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	struct json_object *r;
+	struct passwd *pw;
+	const char *line;
+	char who[64];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len))
+		return true;
+	*uid = uc.uid;
+	if (uc.uid == 0 || conns_of(uc.uid) < CONN_PER_USER)
+		return false;
+	pw = getpwuid(uc.uid);
+	snprintf(who, sizeof(who), "%s", pw ? pw->pw_name : "this user");
+	r = api_error(API_QUOTA, 2, "%s has %d connections open to the daemon (at most %d at once per user); nothing changed",
+		      who, CONN_PER_USER, CONN_PER_USER);
+	line = json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN);
+	if (send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ||
+	    send(fd, "\n", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		/* the client went: nothing to tell */
+	}
+	fprintf(stderr, "trellisd: serve: refused %s (uid %u) connection: quota: %s\n", who,
+		(unsigned int)uc.uid, api_str(json_object_object_get(r, "error"), "reason"));
+	json_object_put(r);
+	return true;
 }
 
 /* systemd's socket (sd_listen_fds(3), read directly: one variable pair
@@ -101,7 +173,7 @@ static int listen_fd_own(const struct serve_opts *o, bool *own)
 	}
 	strcpy(sa.sun_path, o->socket);
 	snprintf(dir, sizeof(dir), "%s", o->socket);
-	err = mkdir_p(dirname(dir), 0755);
+	err = mkdir_p(dirname(dir), RUNDIR_MODE);
 	if (err) {
 		errorf("serve: cannot create %s: %s", dir, strerror(-err));
 		return -1;
@@ -186,14 +258,21 @@ static void loop(int lfd, const char *policy)
 {
 	while (!stopping) {
 		struct pollfd pf = { .fd = lfd, .events = POLLIN };
+		uid_t uid = 0;
 		pid_t pid;
 		int fd;
 
+		reap();
 		if (poll(&pf, 1, -1) < 0)
 			continue;	/* EINTR: a child, or a stop */
+		reap();
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
+		if (over_cap(fd, &uid)) {
+			close(fd);
+			continue;
+		}
 		pid = fork();
 		if (pid == 0) {
 			close(lfd);
@@ -204,6 +283,8 @@ static void loop(int lfd, const char *policy)
 		}
 		if (pid < 0)
 			errorf("serve: fork: %m");
+		else
+			add_worker(pid, uid);
 		close(fd);
 	}
 }
@@ -215,7 +296,7 @@ int cmd_serve(int argc, char **argv)
 	struct policy p;
 	char msg[4096];
 	bool own = false;
-	int lfd;
+	int lfd, err;
 
 	if (serve_opts(argc, argv, &o)) {
 		fprintf(stderr, "usage: trellisd serve [--socket PATH] [--group NAME] [--policy FILE]\n");
@@ -231,6 +312,13 @@ int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	policy_free(&p);
+	if (cgroup_delegate(msg, sizeof(msg)) < 0) {
+		errorf("serve: its delegated cgroup: %s", msg);
+		return 1;
+	}
+	err = state_private();
+	if (err)
+		warnf("serve: cannot make the slices' state private: %s", strerror(-err));
 	lfd = listen_fd_systemd();
 	if (lfd < 0)
 		lfd = listen_fd_own(&o, &own);
