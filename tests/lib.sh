@@ -62,8 +62,15 @@ PATH=$TOP/userspace/trellisd:$PATH
 TESTS_FAILED=0
 _DEFERRED=()
 
+# TRELLIS_PROFILE=1: each result is preceded by "# +N s", the seconds since
+# the one before it, to find where a slow test spends its time.
+_LAST_REPORT=$SECONDS
 _report()
 {
+	if [ -n "${TRELLIS_PROFILE:-}" ]; then
+		printf '# +%d s\n' $((SECONDS - _LAST_REPORT))
+		_LAST_REPORT=$SECONDS
+	fi
 	printf 'TEST: %-64s [%s]\n' "$1" "$2"
 }
 
