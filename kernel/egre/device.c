@@ -7,6 +7,8 @@
 #include <linux/ethtool.h>
 #include <linux/if_ether.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
 #include <net/route.h>
 #include <net/rtnetlink.h>
 #include <linux/egre.h>
@@ -28,11 +30,13 @@ const char egre_dev_drop_names[EGRE_DEV_DROP_MAX][ETH_GSTRING_LEN] = {
 static int egre_dev_init(struct net_device *dev)
 {
 	struct egre_tunnel *t = netdev_priv(dev);
-	int err;
+	int err, cpu;
 
-	t->rx_early = alloc_percpu(unsigned long);
-	if (!t->rx_early)
+	t->early = alloc_percpu(struct egre_early_pcpu);
+	if (!t->early)
 		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		per_cpu_ptr(t->early, cpu)->sample6 = -1;
 	t->drops = alloc_percpu(struct egre_dev_drops);
 	if (!t->drops) {
 		err = -ENOMEM;
@@ -51,7 +55,7 @@ err_gro:
 err_dst:
 	free_percpu(t->drops);
 err_drops:
-	free_percpu(t->rx_early);
+	free_percpu(t->early);
 	return err;
 }
 
@@ -64,7 +68,7 @@ static void egre_dev_free(struct net_device *dev)
 	gro_cells_destroy(&t->gro_cells);
 	dst_cache_destroy(&t->dst_cache);
 	free_percpu(t->drops);
-	free_percpu(t->rx_early);
+	free_percpu(t->early);
 }
 
 static int egre_get_iflink(const struct net_device *dev)
@@ -114,7 +118,7 @@ static void egre_get_ethtool_stats(struct net_device *dev,
 	for_each_possible_cpu(cpu) {
 		for (i = 0; i < EGRE_DEV_DROP_MAX; i++)
 			data[i] += per_cpu_ptr(t->drops, cpu)->n[i];
-		data[i] += *per_cpu_ptr(t->rx_early, cpu);
+		data[i] += per_cpu_ptr(t->early, cpu)->rx;
 	}
 }
 
@@ -173,12 +177,60 @@ static const struct nla_policy egre_policy[IFLA_EGRE_MAX + 1] = {
 	[IFLA_EGRE_PMTUDISC]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[IFLA_EGRE_CSUM]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[IFLA_EGRE_SEQ]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[IFLA_EGRE_LOCAL6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[IFLA_EGRE_REMOTE6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 };
 
 static bool egre_addr_ok(__be32 addr)
 {
 	return !ipv4_is_zeronet(addr) && !ipv4_is_multicast(addr) &&
 	       !ipv4_is_lbcast(addr);
+}
+
+/* Unicast and not loopback or v4-mapped: IPv6 input drops such packets
+ * before any handler sees them. */
+static bool egre_addr6_ok(const struct in6_addr *addr)
+{
+	int type = ipv6_addr_type(addr);
+
+	return !(type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_LOOPBACK |
+			 IPV6_ADDR_MAPPED)) && type != IPV6_ADDR_ANY;
+}
+
+static int egre_validate6(struct nlattr *data[],
+			  struct netlink_ext_ack *extack)
+{
+	struct in6_addr addr;
+
+	if (data[IFLA_EGRE_LOCAL] || data[IFLA_EGRE_REMOTE]) {
+		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_EGRE_LOCAL] ?:
+				    data[IFLA_EGRE_REMOTE],
+				    "IPv4 and IPv6 underlay addresses cannot be mixed");
+		return -EINVAL;
+	}
+	if (data[IFLA_EGRE_LOCAL6]) {
+		addr = nla_get_in6_addr(data[IFLA_EGRE_LOCAL6]);
+		if (!egre_addr6_ok(&addr)) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_EGRE_LOCAL6],
+					    "local address must be a unicast address");
+			return -EINVAL;
+		}
+	}
+	if (data[IFLA_EGRE_REMOTE6]) {
+		addr = nla_get_in6_addr(data[IFLA_EGRE_REMOTE6]);
+		if (!egre_addr6_ok(&addr)) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_EGRE_REMOTE6],
+					    "remote address must be a unicast address");
+			return -EINVAL;
+		}
+	}
+	/* ip6gretap never fragments its own packets either. */
+	if (data[IFLA_EGRE_PMTUDISC] && !nla_get_u8(data[IFLA_EGRE_PMTUDISC])) {
+		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_EGRE_PMTUDISC],
+				    "an IPv6 underlay always does path MTU discovery");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int egre_validate(struct nlattr *tb[], struct nlattr *data[],
@@ -198,6 +250,8 @@ static int egre_validate(struct nlattr *tb[], struct nlattr *data[],
 		if (err)
 			return err;
 	}
+	if (data[IFLA_EGRE_LOCAL6] || data[IFLA_EGRE_REMOTE6])
+		return egre_validate6(data, extack);
 	if (data[IFLA_EGRE_LOCAL] &&
 	    !egre_addr_ok(nla_get_in_addr(data[IFLA_EGRE_LOCAL]))) {
 		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_EGRE_LOCAL],
@@ -244,6 +298,23 @@ static u32 egre_cfg_parse(struct nlattr *data[], u32 cfg)
 	return cfg;
 }
 
+static int egre_underlay_mtu6(const struct egre_tunnel *t)
+{
+	struct flowi6 fl6 = {
+		.daddr		= t->remote6,
+		.saddr		= t->local6,
+		.flowi6_proto	= IPPROTO_GRE,
+	};
+	int mtu = ETH_DATA_LEN;
+	struct dst_entry *dst;
+
+	dst = ip6_route_output(t->net, NULL, &fl6);
+	if (!dst->error && dst->dev != t->dev)
+		mtu = dst->dev->mtu;
+	dst_release(dst);
+	return mtu;
+}
+
 /* The MTU of the device the tunnel's packets leave by: the bound underlay,
  * or wherever the route to the remote end points. */
 static int egre_underlay_mtu(const struct egre_tunnel *t)
@@ -257,6 +328,8 @@ static int egre_underlay_mtu(const struct egre_tunnel *t)
 		tdev = __dev_get_by_index(t->net, t->link);
 		return tdev ? tdev->mtu : mtu;
 	}
+	if (t->cfg & EGRE_CFG_V6)
+		return egre_underlay_mtu6(t);
 	fl4.daddr = t->remote;
 	fl4.saddr = t->local;
 	fl4.flowi4_proto = IPPROTO_GRE;
@@ -294,11 +367,54 @@ static struct egre_tunnel *egre_find(struct egre_net *en, __be32 remote,
 	struct egre_tunnel *t;
 
 	ASSERT_RTNL();
-	hash_for_each_possible(en->tunnels, t, hash,
+	hash_for_each_possible(en->tunnels[EGRE_V4], t, hash,
 			       egre_hash(remote, local, key))
 		if (t->remote == remote && t->local == local && t->key == key)
 			return t;
 	return NULL;
+}
+
+static struct egre_tunnel *egre_find6(struct egre_net *en,
+				      const struct in6_addr *remote,
+				      const struct in6_addr *local, u32 key)
+{
+	struct egre_tunnel *t;
+
+	ASSERT_RTNL();
+	hash_for_each_possible(en->tunnels[EGRE_V6], t, hash,
+			       egre_hash6(remote, local, key))
+		if (ipv6_addr_equal(&t->remote6, remote) &&
+		    ipv6_addr_equal(&t->local6, local) && t->key == key)
+			return t;
+	return NULL;
+}
+
+/* Reads the addresses of a new tunnel, and refuses a duplicate. */
+static int egre_new_addrs(struct egre_tunnel *t, struct egre_net *en,
+			  struct nlattr *data[],
+			  struct netlink_ext_ack *extack)
+{
+	bool dup;
+
+	if (data[IFLA_EGRE_LOCAL6] && data[IFLA_EGRE_REMOTE6]) {
+		t->local6 = nla_get_in6_addr(data[IFLA_EGRE_LOCAL6]);
+		t->remote6 = nla_get_in6_addr(data[IFLA_EGRE_REMOTE6]);
+		t->cfg |= EGRE_CFG_V6;
+		dup = egre_find6(en, &t->remote6, &t->local6, t->key);
+	} else if (data[IFLA_EGRE_LOCAL] && data[IFLA_EGRE_REMOTE]) {
+		t->local = nla_get_in_addr(data[IFLA_EGRE_LOCAL]);
+		t->remote = nla_get_in_addr(data[IFLA_EGRE_REMOTE]);
+		dup = egre_find(en, t->remote, t->local, t->key);
+	} else {
+		NL_SET_ERR_MSG_MOD(extack, "local, remote and key are required");
+		return -EINVAL;
+	}
+	if (dup) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "a tunnel with this local, remote and key already exists");
+		return -EEXIST;
+	}
+	return 0;
 }
 
 static int egre_newlink(struct net *src_net, struct net_device *dev,
@@ -311,26 +427,21 @@ static int egre_newlink(struct net *src_net, struct net_device *dev,
 	struct egre_net *en;
 	int err;
 
-	if (!data || !data[IFLA_EGRE_LOCAL] || !data[IFLA_EGRE_REMOTE] ||
-	    !data[IFLA_EGRE_KEY]) {
+	if (!data || !data[IFLA_EGRE_KEY]) {
 		NL_SET_ERR_MSG_MOD(extack, "local, remote and key are required");
 		return -EINVAL;
 	}
 
 	t->dev = dev;
 	t->net = net;
-	t->local = nla_get_in_addr(data[IFLA_EGRE_LOCAL]);
-	t->remote = nla_get_in_addr(data[IFLA_EGRE_REMOTE]);
 	t->key = nla_get_u32(data[IFLA_EGRE_KEY]);
 	t->link = data[IFLA_EGRE_LINK] ? nla_get_u32(data[IFLA_EGRE_LINK]) : 0;
 	t->cfg = egre_cfg_parse(data, EGRE_DEFAULT_TTL | EGRE_CFG_PMTUDISC);
 
 	en = egre_pernet(net);
-	if (egre_find(en, t->remote, t->local, t->key)) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "a tunnel with this local, remote and key already exists");
-		return -EEXIST;
-	}
+	err = egre_new_addrs(t, en, data, extack);
+	if (err)
+		return err;
 	if (t->link) {
 		underlay = __dev_get_by_index(net, t->link);
 		if (!underlay) {
@@ -347,6 +458,10 @@ static int egre_newlink(struct net *src_net, struct net_device *dev,
 		}
 	}
 
+	if (t->cfg & EGRE_CFG_V6) {
+		dev->needed_headroom = EGRE_MAX_ENCAP_LEN6 + 2;
+		dev->max_mtu = IP_MAX_MTU - EGRE_MAX_ENCAP_LEN6;
+	}
 	if (!tb[IFLA_MTU])
 		dev->mtu = egre_default_mtu(t, t->cfg);
 
@@ -354,12 +469,46 @@ static int egre_newlink(struct net *src_net, struct net_device *dev,
 	if (err)
 		return err;
 
-	hash_add_rcu(en->tunnels, &t->hash,
-		     egre_hash(t->remote, t->local, t->key));
+	if (t->cfg & EGRE_CFG_V6)
+		hash_add_rcu(en->tunnels[EGRE_V6], &t->hash,
+			     egre_hash6(&t->remote6, &t->local6, t->key));
+	else
+		hash_add_rcu(en->tunnels[EGRE_V4], &t->hash,
+			     egre_hash(t->remote, t->local, t->key));
 	egre_sync_carrier(t, underlay);
 	if (underlay)
 		egre_underlay_hold(underlay);
 	return 0;
+}
+
+/* Whether the identity attributes of a change request, those present, are
+ * the tunnel's own.  An address of the other family never is. */
+static bool egre_same_identity(const struct egre_tunnel *t,
+			       struct nlattr *data[])
+{
+	bool v6 = t->cfg & EGRE_CFG_V6;
+	struct in6_addr a;
+
+	if (data[IFLA_EGRE_LOCAL] &&
+	    (v6 || nla_get_in_addr(data[IFLA_EGRE_LOCAL]) != t->local))
+		return false;
+	if (data[IFLA_EGRE_REMOTE] &&
+	    (v6 || nla_get_in_addr(data[IFLA_EGRE_REMOTE]) != t->remote))
+		return false;
+	if (data[IFLA_EGRE_LOCAL6]) {
+		a = nla_get_in6_addr(data[IFLA_EGRE_LOCAL6]);
+		if (!v6 || !ipv6_addr_equal(&a, &t->local6))
+			return false;
+	}
+	if (data[IFLA_EGRE_REMOTE6]) {
+		a = nla_get_in6_addr(data[IFLA_EGRE_REMOTE6]);
+		if (!v6 || !ipv6_addr_equal(&a, &t->remote6))
+			return false;
+	}
+	return !(data[IFLA_EGRE_KEY] &&
+		 nla_get_u32(data[IFLA_EGRE_KEY]) != t->key) &&
+	       !(data[IFLA_EGRE_LINK] &&
+		 nla_get_u32(data[IFLA_EGRE_LINK]) != (u32)t->link);
 }
 
 static int egre_changelink(struct net_device *dev, struct nlattr *tb[],
@@ -372,15 +521,15 @@ static int egre_changelink(struct net_device *dev, struct nlattr *tb[],
 
 	if (!data)
 		return 0;
-	if ((data[IFLA_EGRE_LOCAL] &&
-	     nla_get_in_addr(data[IFLA_EGRE_LOCAL]) != t->local) ||
-	    (data[IFLA_EGRE_REMOTE] &&
-	     nla_get_in_addr(data[IFLA_EGRE_REMOTE]) != t->remote) ||
-	    (data[IFLA_EGRE_KEY] && nla_get_u32(data[IFLA_EGRE_KEY]) != t->key) ||
-	    (data[IFLA_EGRE_LINK] &&
-	     nla_get_u32(data[IFLA_EGRE_LINK]) != (u32)t->link)) {
+	if (!egre_same_identity(t, data)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "local, remote, key and underlay identify a tunnel and cannot change; delete and re-create it");
+		return -EINVAL;
+	}
+	if ((t->cfg & EGRE_CFG_V6) && data[IFLA_EGRE_PMTUDISC] &&
+	    !nla_get_u8(data[IFLA_EGRE_PMTUDISC])) {
+		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_EGRE_PMTUDISC],
+				    "an IPv6 underlay always does path MTU discovery");
 		return -EINVAL;
 	}
 
@@ -426,8 +575,8 @@ static void egre_dellink(struct net_device *dev, struct list_head *head)
 
 static size_t egre_get_size(const struct net_device *dev)
 {
-	return nla_total_size(4) +	/* IFLA_EGRE_LOCAL */
-	       nla_total_size(4) +	/* IFLA_EGRE_REMOTE */
+	/* IFLA_EGRE_LOCAL and _REMOTE, or their IPv6 counterparts */
+	return 2 * nla_total_size(sizeof(struct in6_addr)) +
 	       nla_total_size(4) +	/* IFLA_EGRE_KEY */
 	       nla_total_size(4) +	/* IFLA_EGRE_LINK */
 	       nla_total_size(1) +	/* IFLA_EGRE_TTL */
@@ -443,9 +592,15 @@ static int egre_fill_info(struct sk_buff *skb, const struct net_device *dev)
 	const struct egre_tunnel *t = netdev_priv(dev);
 	u32 cfg = READ_ONCE(t->cfg);
 
-	if (nla_put_in_addr(skb, IFLA_EGRE_LOCAL, t->local) ||
-	    nla_put_in_addr(skb, IFLA_EGRE_REMOTE, t->remote) ||
-	    nla_put_u32(skb, IFLA_EGRE_KEY, t->key) ||
+	if (cfg & EGRE_CFG_V6) {
+		if (nla_put_in6_addr(skb, IFLA_EGRE_LOCAL6, &t->local6) ||
+		    nla_put_in6_addr(skb, IFLA_EGRE_REMOTE6, &t->remote6))
+			goto nla_put_failure;
+	} else if (nla_put_in_addr(skb, IFLA_EGRE_LOCAL, t->local) ||
+		   nla_put_in_addr(skb, IFLA_EGRE_REMOTE, t->remote)) {
+		goto nla_put_failure;
+	}
+	if (nla_put_u32(skb, IFLA_EGRE_KEY, t->key) ||
 	    nla_put_u32(skb, IFLA_EGRE_LINK, READ_ONCE(t->link)) ||
 	    nla_put_u8(skb, IFLA_EGRE_TTL, egre_cfg_ttl(cfg)) ||
 	    nla_put_u8(skb, IFLA_EGRE_TOS, egre_cfg_tos(cfg)) ||
@@ -479,12 +634,13 @@ struct rtnl_link_ops egre_link_ops __read_mostly = {
  * it), so its own events are skipped. */
 void egre_underlay_state(struct net_device *underlay)
 {
+	struct egre_net *en = egre_pernet(dev_net(underlay));
 	struct egre_tunnel *t;
-	int bkt;
+	int bkt, fam;
 
 	if (underlay->rtnl_link_ops == &egre_link_ops)
 		return;
-	hash_for_each(egre_pernet(dev_net(underlay))->tunnels, bkt, t, hash)
+	egre_for_each_tunnel(en, fam, bkt, t)
 		if (t->link == underlay->ifindex)
 			egre_sync_carrier(t, underlay);
 }
@@ -493,12 +649,13 @@ void egre_underlay_state(struct net_device *underlay)
  * stay, unbound and with carrier down, until they are deleted. */
 void egre_unlink_underlay(struct net_device *underlay)
 {
+	struct egre_net *en = egre_pernet(dev_net(underlay));
 	struct egre_tunnel *t;
-	int bkt;
+	int bkt, fam;
 
 	if (underlay->rtnl_link_ops == &egre_link_ops)
 		return;
-	hash_for_each(egre_pernet(dev_net(underlay))->tunnels, bkt, t, hash) {
+	egre_for_each_tunnel(en, fam, bkt, t) {
 		if (t->link != underlay->ifindex)
 			continue;
 		netif_carrier_off(t->dev);

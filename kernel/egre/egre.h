@@ -9,6 +9,11 @@
  * running device may change (ttl, tos, pmtudisc, csum, seq) are packed into
  * one word, egre_tunnel.cfg, written under RTNL with WRITE_ONCE and read once
  * per packet with READ_ONCE, so a packet always sees one consistent set.
+ *
+ * A tunnel's underlay is IPv4 or IPv6 for its whole life (EGRE_CFG_V6 in
+ * cfg, set at creation): the IPv4 paths test that bit in the word they read
+ * anyway, and the IPv6 tunnels have a hash table of their own, so an IPv4
+ * packet pays for IPv6 with one predictable branch at most.
  */
 #ifndef _EGRE_H
 #define _EGRE_H
@@ -16,6 +21,7 @@
 #include <linux/ethtool.h>
 #include <linux/hashtable.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <net/dst_cache.h>
 #include <net/gro_cells.h>
@@ -56,6 +62,7 @@ extern const char egre_net_drop_names[EGRE_NET_DROP_MAX][ETH_GSTRING_LEN];
 #define EGRE_CFG_PMTUDISC	BIT(17)
 #define EGRE_CFG_CSUM		BIT(18)
 #define EGRE_CFG_SEQ		BIT(19)
+#define EGRE_CFG_V6		BIT(20)	/* IPv6 underlay; fixed */
 
 static inline u8 egre_cfg_ttl(u32 cfg)
 {
@@ -73,14 +80,21 @@ static inline int egre_gre_hlen(u32 cfg)
 	return 8 + (cfg & EGRE_CFG_CSUM ? 4 : 0) + (cfg & EGRE_CFG_SEQ ? 4 : 0);
 }
 
-/* Everything egre adds in front of the inner IP packet: outer IPv4, GRE and
- * the inner Ethernet header.  The default MTU is the underlay MTU minus this. */
+static inline int egre_ip_hlen(u32 cfg)
+{
+	return cfg & EGRE_CFG_V6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+}
+
+/* Everything egre adds in front of the inner IP packet: outer IPv4 or IPv6,
+ * GRE and the inner Ethernet header.  The default MTU is the underlay MTU
+ * minus this. */
 static inline int egre_encap_len(u32 cfg)
 {
-	return sizeof(struct iphdr) + egre_gre_hlen(cfg) + ETH_HLEN;
+	return egre_ip_hlen(cfg) + egre_gre_hlen(cfg) + ETH_HLEN;
 }
 
 #define EGRE_MAX_ENCAP_LEN	(sizeof(struct iphdr) + 16 + ETH_HLEN)
+#define EGRE_MAX_ENCAP_LEN6	(sizeof(struct ipv6hdr) + 16 + ETH_HLEN)
 
 /* Drop counters are per CPU: a flood of bad packets received on several
  * CPUs would otherwise bounce one cache line between them. */
@@ -92,6 +106,14 @@ struct egre_net_drops {
 	unsigned long n[EGRE_NET_DROP_MAX];
 };
 
+/* Early receive, per CPU: packets taken early, and (IPv6) the routing
+ * generation sampled when this CPU last sent one of the tunnel's packets
+ * from the underlay through IPv6 (underlay.c). */
+struct egre_early_pcpu {
+	unsigned long rx;
+	long sample6;
+};
+
 /* egre_tunnel.i_seq: a sequence number has been received. */
 #define EGRE_SEQ_SEEN	BIT_ULL(32)
 
@@ -100,7 +122,8 @@ struct egre_tunnel {
 	struct net_device *dev;
 	struct net *net;		/* == dev_net(dev): devices stay put */
 
-	/* Identity: fixed for the life of the device. */
+	/* Identity: fixed for the life of the device (IPv4 underlay; both 0
+	 * for IPv6, whose addresses are at the end). */
 	__be32 local;
 	__be32 remote;
 	u32 key;
@@ -112,22 +135,34 @@ struct egre_tunnel {
 	atomic64_t i_seq;		/* EGRE_SEQ_SEEN | next expected, or 0
 					 * while none has been seen */
 
-	/* Early receive (underlay.c): the route key under which IPv4 last
-	 * delivered this tunnel's packets from its underlay, -1 = none. */
+	/* Early receive (underlay.c): the route key under which IPv4 (IPv6)
+	 * last delivered this tunnel's packets from its underlay, -1 = none. */
 	long early_key;
-	unsigned long __percpu *rx_early;	/* packets taken early */
+	struct egre_early_pcpu __percpu *early;
 
 	struct dst_cache dst_cache;
 	struct gro_cells gro_cells;
 	struct egre_dev_drops __percpu *drops;
+
+	/* IPv6 underlay (cfg & EGRE_CFG_V6): identity, fixed. */
+	struct in6_addr local6;
+	struct in6_addr remote6;
 };
 
 #define EGRE_HASH_BITS 8
 
+enum { EGRE_V4, EGRE_V6, EGRE_FAMILIES };
+
 struct egre_net {
-	DECLARE_HASHTABLE(tunnels, EGRE_HASH_BITS);
+	/* [EGRE_V4] by (remote, local, key), [EGRE_V6] by (remote6, ...) */
+	struct hlist_head tunnels[EGRE_FAMILIES][1 << EGRE_HASH_BITS];
 	struct egre_net_drops __percpu *drops;
 };
+
+/* RTNL: every tunnel of @en, the IPv4 ones first. */
+#define egre_for_each_tunnel(en, fam, bkt, t)				\
+	for (fam = 0; fam < EGRE_FAMILIES; fam++)			\
+		hash_for_each((en)->tunnels[fam], bkt, t, hash)
 
 extern unsigned int egre_net_id;
 
@@ -148,6 +183,8 @@ static inline void egre_net_drop(struct egre_net *en, enum egre_net_drop why)
 
 /* main.c */
 u32 egre_hash(__be32 remote, __be32 local, u32 key);
+u32 egre_hash6(const struct in6_addr *remote, const struct in6_addr *local,
+	       u32 key);
 
 /* device.c */
 extern struct rtnl_link_ops egre_link_ops;
@@ -163,13 +200,22 @@ netdev_features_t egre_features_check(struct sk_buff *skb,
 /* rcv.c */
 struct egre_tunnel *egre_lookup(struct egre_net *en, __be32 remote,
 				__be32 local, u32 key);
+struct egre_tunnel *egre_lookup6(struct egre_net *en,
+				 const struct in6_addr *remote,
+				 const struct in6_addr *local, u32 key);
 int egre_rcv(struct sk_buff *skb);
-rx_handler_result_t egre_rcv_early(struct egre_net *en, struct sk_buff *skb);
+int egre_rcv6(struct sk_buff *skb);
+rx_handler_result_t egre_rcv_early(struct egre_net *en, struct sk_buff *skb,
+				   bool v6);
 int egre_err(struct sk_buff *skb, u32 info);
+int egre_err6(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
+	      u8 code, int offset, __be32 info);
 
 /* underlay.c */
 void egre_early_learn(struct egre_tunnel *t, const struct sk_buff *skb);
-bool egre_early_valid(const struct egre_tunnel *t, const struct sk_buff *skb);
+void egre_early_learn6(struct egre_tunnel *t, const struct sk_buff *skb);
+bool egre_early_valid(struct egre_tunnel *t, const struct sk_buff *skb,
+		      bool v6);
 void egre_underlay_hold(struct net_device *underlay);
 void egre_underlay_release(struct net_device *underlay);
 

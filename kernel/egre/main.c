@@ -9,6 +9,7 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
+#include <net/ipv6.h>
 #include <net/protocol.h>
 #include <net/rtnetlink.h>
 #include <linux/egre.h>
@@ -33,6 +34,13 @@ u32 egre_hash(__be32 remote, __be32 local, u32 key)
 			    egre_hash_seed);
 }
 
+u32 egre_hash6(const struct in6_addr *remote, const struct in6_addr *local,
+	       u32 key)
+{
+	return jhash2(remote->s6_addr32, 4,
+		      jhash2(local->s6_addr32, 4, key ^ egre_hash_seed));
+}
+
 /* /proc/net/egre: one "name value" line per namespace-wide drop reason. */
 static int egre_proc_show(struct seq_file *seq, void *v)
 {
@@ -52,7 +60,8 @@ static int __net_init egre_net_init(struct net *net)
 {
 	struct egre_net *en = egre_pernet(net);
 
-	hash_init(en->tunnels);
+	hash_init(en->tunnels[EGRE_V4]);
+	hash_init(en->tunnels[EGRE_V6]);
 	en->drops = alloc_percpu(struct egre_net_drops);
 	if (!en->drops)
 		return -ENOMEM;
@@ -85,14 +94,16 @@ static void __net_exit egre_net_exit_batch(struct list_head *net_list)
 {
 	struct egre_tunnel *t;
 	struct hlist_node *n;
+	int bkt, fam;
 	struct net *net;
 	LIST_HEAD(list);
-	int bkt;
 
 	rtnl_lock();
 	list_for_each_entry(net, net_list, exit_list)
-		hash_for_each_safe(egre_pernet(net)->tunnels, bkt, n, t, hash)
-			egre_link_ops.dellink(t->dev, &list);
+		for (fam = 0; fam < EGRE_FAMILIES; fam++)
+			hash_for_each_safe(egre_pernet(net)->tunnels[fam], bkt,
+					   n, t, hash)
+				egre_link_ops.dellink(t->dev, &list);
 	unregister_netdevice_many(&list);
 	rtnl_unlock();
 }
@@ -130,6 +141,13 @@ static const struct net_protocol egre_protocol = {
 	.err_handler	= egre_err,
 };
 
+/* As ip6_gre's: xfrm policy is checked before the handler. */
+static const struct inet6_protocol egre_protocol6 = {
+	.handler	= egre_rcv6,
+	.err_handler	= egre_err6,
+	.flags		= INET6_PROTO_FINAL,
+};
+
 static int __init egre_init(void)
 {
 	int err;
@@ -161,10 +179,18 @@ static int __init egre_init(void)
 		err = -EBUSY;
 		goto err_protocol;
 	}
+	/* The same for IPv6 next header 47, which ip6_gre registers itself. */
+	if (inet6_add_protocol(&egre_protocol6, IPPROTO_GRE) < 0) {
+		pr_err("IPv6 next header 47 (GRE) is already registered, probably by ip6_gre; run 'modprobe -r ip6_gre' first\n");
+		err = -EBUSY;
+		goto err_protocol6;
+	}
 
 	pr_info("Ethernet over GRE tunnels loaded\n");
 	return 0;
 
+err_protocol6:
+	inet_del_protocol(&egre_protocol, IPPROTO_GRE);
 err_protocol:
 	rtnl_link_unregister(&egre_link_ops);
 err_link:
@@ -181,6 +207,7 @@ static void __exit egre_exit(void)
 {
 	/* No new packets reach egre_rcv once this returns: it waits for the
 	 * receivers in flight (synchronize_net). */
+	inet6_del_protocol(&egre_protocol6, IPPROTO_GRE);
 	inet_del_protocol(&egre_protocol, IPPROTO_GRE);
 	/* Deletes every egre device in every namespace; unregistering a device
 	 * waits for its transmitters and its GRO cells to finish. */

@@ -11,8 +11,10 @@
 #include <linux/etherdevice.h>
 #include <linux/icmp.h>
 #include <linux/if_tunnel.h>
+#include <linux/icmpv6.h>
 #include <net/gre.h>
 #include <net/inet_ecn.h>
+#include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <net/ip.h>
 #include <net/ip_tunnels.h>
@@ -30,9 +32,23 @@ struct egre_tunnel *egre_lookup(struct egre_net *en, __be32 remote,
 {
 	struct egre_tunnel *t;
 
-	hash_for_each_possible_rcu(en->tunnels, t, hash,
+	hash_for_each_possible_rcu(en->tunnels[EGRE_V4], t, hash,
 				   egre_hash(remote, local, key))
 		if (t->key == key && t->remote == remote && t->local == local)
+			return t;
+	return NULL;
+}
+
+struct egre_tunnel *egre_lookup6(struct egre_net *en,
+				 const struct in6_addr *remote,
+				 const struct in6_addr *local, u32 key)
+{
+	struct egre_tunnel *t;
+
+	hash_for_each_possible_rcu(en->tunnels[EGRE_V6], t, hash,
+				   egre_hash6(remote, local, key))
+		if (t->key == key && ipv6_addr_equal(&t->remote6, remote) &&
+		    ipv6_addr_equal(&t->local6, local))
 			return t;
 	return NULL;
 }
@@ -98,14 +114,15 @@ static void egre_deliver(struct egre_tunnel *t, struct sk_buff *skb)
 	__this_cpu_write(egre_in_rcv, false);
 }
 
-/* Finds the tunnel of the GRE packet at skb->data (the outer IPv4 header is
- * at ip_hdr).  Returns NULL with *why set for a packet no tunnel claims;
- * counting it is left to the caller. */
-static struct egre_tunnel *egre_classify(struct egre_net *en,
-					 struct sk_buff *skb, int *hlen,
-					 enum egre_net_drop *why)
+/* Finds the tunnel of the GRE packet at skb->data (the outer IPv4 or, if
+ * @v6, IPv6 header is at skb_network_header).  Returns NULL with *why set
+ * for a packet no tunnel claims; counting it is left to the caller. */
+static __always_inline struct egre_tunnel *
+egre_classify(struct egre_net *en, struct sk_buff *skb, int *hlen,
+	      enum egre_net_drop *why, bool v6)
 {
 	const struct gre_base_hdr *greh;
+	const struct ipv6hdr *ip6h;
 	const struct iphdr *iph;
 	struct egre_tunnel *t;
 	__be32 *options;
@@ -143,8 +160,14 @@ static struct egre_tunnel *egre_classify(struct egre_net *en,
 	options = (__be32 *)(greh + 1);
 	if (flags & GRE_CSUM)
 		options++;
-	iph = ip_hdr(skb);
-	t = egre_lookup(en, iph->saddr, iph->daddr, ntohl(*options));
+	if (v6) {
+		ip6h = ipv6_hdr(skb);
+		t = egre_lookup6(en, &ip6h->saddr, &ip6h->daddr,
+				 ntohl(*options));
+	} else {
+		iph = ip_hdr(skb);
+		t = egre_lookup(en, iph->saddr, iph->daddr, ntohl(*options));
+	}
 	if (!t)
 		*why = EGRE_NET_UNKNOWN_KEY;
 	return t;
@@ -157,7 +180,7 @@ static bool egre_decap(struct egre_tunnel *t, struct sk_buff *skb, int hlen)
 {
 	const struct gre_base_hdr *greh;
 	enum egre_dev_drop dev_why;
-	const struct iphdr *iph;
+	const void *outer;
 	__be32 *options;
 	int nh, err;
 	u32 cfg;
@@ -214,8 +237,12 @@ static bool egre_decap(struct egre_tunnel *t, struct sk_buff *skb, int hlen)
 		DEV_STATS_INC(t->dev, rx_length_errors);
 		goto drop_dev;
 	}
-	iph = (const struct iphdr *)(skb->head + nh);
-	if (unlikely(IP_ECN_decapsulate(iph, skb) > 1)) {
+	outer = skb->head + nh;
+	if (cfg & EGRE_CFG_V6)
+		err = IP6_ECN_decapsulate(outer, skb);
+	else
+		err = IP_ECN_decapsulate(outer, skb);
+	if (unlikely(err > 1)) {
 		DEV_STATS_INC(t->dev, rx_frame_errors);
 		goto drop_err;
 	}
@@ -241,7 +268,7 @@ int egre_rcv(struct sk_buff *skb)
 	struct egre_tunnel *t;
 	int hlen;
 
-	t = egre_classify(en, skb, &hlen, &why);
+	t = egre_classify(en, skb, &hlen, &why, false);
 	if (!t) {
 		egre_net_drop(en, why);
 		kfree_skb(skb);
@@ -253,20 +280,43 @@ int egre_rcv(struct sk_buff *skb)
 	return 0;
 }
 
+/* IPv6 next header 47 handler.  Extension headers (such as ip6gretap's
+ * tunnel encapsulation limit option) have been processed: skb->data is at
+ * the GRE header, skb_network_header at the outer IPv6 header. */
+int egre_rcv6(struct sk_buff *skb)
+{
+	struct egre_net *en = egre_pernet(dev_net(skb->dev));
+	enum egre_net_drop why;
+	struct egre_tunnel *t;
+	int hlen;
+
+	t = egre_classify(en, skb, &hlen, &why, true);
+	if (!t) {
+		egre_net_drop(en, why);
+		kfree_skb(skb);
+		return 0;
+	}
+	egre_early_learn6(t, skb);
+	if (egre_decap(t, skb, hlen))
+		egre_deliver(t, skb);
+	return 0;
+}
+
 /* The early receive path: the underlay's rx_handler (underlay.c) checked
- * the outer IPv4 header and pulled it, so skb->data is at the GRE header.
- * Returns PASS, with the skb unchanged past its IPv4 header, when the
- * packet must go through IPv4 instead. */
-rx_handler_result_t egre_rcv_early(struct egre_net *en, struct sk_buff *skb)
+ * the outer IPv4 (@v6: IPv6) header and pulled it, so skb->data is at the
+ * GRE header.  Returns PASS, with the skb unchanged past its IP header,
+ * when the packet must go through IP instead. */
+rx_handler_result_t egre_rcv_early(struct egre_net *en, struct sk_buff *skb,
+				   bool v6)
 {
 	enum egre_net_drop why;
 	struct egre_tunnel *t;
 	int hlen;
 
-	t = egre_classify(en, skb, &hlen, &why);
-	if (!t || !egre_early_valid(t, skb))
+	t = egre_classify(en, skb, &hlen, &why, v6);
+	if (!t || !egre_early_valid(t, skb, v6))
 		return RX_HANDLER_PASS;
-	this_cpu_inc(*t->rx_early);
+	this_cpu_inc(t->early->rx);
 	if (!egre_decap(t, skb, hlen))
 		return RX_HANDLER_CONSUMED;
 	if (egre_gro_helps(skb)) {
@@ -319,5 +369,47 @@ int egre_err(struct sk_buff *skb, u32 info)
 				 IPPROTO_GRE);
 	else if (type == ICMP_REDIRECT)
 		ipv4_redirect(skb, net, READ_ONCE(t->link), IPPROTO_GRE);
+	return 0;
+}
+
+/* ICMPv6 about a packet we sent: skb->data is the quoted outer IPv6 header,
+ * the GRE header at @offset.  As for IPv4, the path MTU and redirects are
+ * recorded on the route to the remote end. */
+int egre_err6(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
+	      u8 code, int offset, __be32 info)
+{
+	struct net *net = dev_net(skb->dev);
+	const struct gre_base_hdr *greh;
+	const struct ipv6hdr *ip6h;
+	struct egre_tunnel *t;
+	__be32 *options;
+	int hlen;
+
+	if (!pskb_may_pull(skb, offset + sizeof(*greh)))
+		return -EINVAL;
+	greh = (const struct gre_base_hdr *)(skb->data + offset);
+	if ((greh->flags & (GRE_VERSION | EGRE_BAD_FLAGS)) ||
+	    !(greh->flags & GRE_KEY))
+		return -EINVAL;
+	hlen = egre_hdr_len(greh->flags);
+	if (!pskb_may_pull(skb, offset + hlen))
+		return -EINVAL;
+	ip6h = (const struct ipv6hdr *)skb->data;
+	greh = (const struct gre_base_hdr *)(skb->data + offset);
+	options = (__be32 *)(greh + 1);
+	if (greh->flags & GRE_CSUM)
+		options++;
+
+	t = egre_lookup6(egre_pernet(net), &ip6h->daddr, &ip6h->saddr,
+			 ntohl(*options));
+	if (!t)
+		return -ENOENT;
+
+	if (type == ICMPV6_PKT_TOOBIG)
+		ip6_update_pmtu(skb, net, info, READ_ONCE(t->link), 0,
+				sock_net_uid(net, NULL));
+	else if (type == NDISC_REDIRECT)
+		ip6_redirect(skb, net, READ_ONCE(t->link), 0,
+			     sock_net_uid(net, NULL));
 	return 0;
 }

@@ -40,6 +40,22 @@
  * takes the ordinary path, which learns the route again.  The early path
  * counts the IPv4 input statistics the ordinary path would have.
  *
+ * A tunnel over IPv6 is taken early under the same rules, IPv6's: no
+ * netfilter hook at IPv6 PRE_ROUTING or LOCAL_IN, no IPsec policy, no raw
+ * IPv6 socket that could be bound to GRE, no custom IPv6 FIB rule, no
+ * packet socket or VLAN tag, IPv6 enabled on the underlay, a packet whose
+ * next header is GRE (no extension header: a hop-by-hop or destination
+ * option must be processed) and whose payload length matches the frame,
+ * and IPv6 itself has delivered the tunnel's packets from this device to
+ * ip6_input through a plain local route (RTF_LOCAL, no lightweight
+ * tunnel) under the IPv6 routing generation still in force
+ * (fib6_sernum, which every change to the IPv6 tables bumps; address and
+ * device changes change the tables).  IPv6 has no rp_filter and looks at
+ * the traffic class only in rules, which are excluded.  An IPv6 route
+ * does not carry its generation, so the generation is sampled when the
+ * packet leaves the early path for IPv6 (before IPv6's route lookup, on
+ * the same CPU) and learnt only if it has not changed by delivery.
+ *
  * The price: while a bound tunnel exists the underlay's rx_handler is
  * egre's, so the underlay cannot become a bridge or bond port.  If it
  * already is one, the tunnel works through IPv4 only.
@@ -48,8 +64,12 @@
 #include <linux/if_vlan.h>
 #include <linux/inetdevice.h>
 #include <net/inet_ecn.h>
+#include <net/addrconf.h>
 #include <net/ip.h>
+#include <net/ip6_fib.h>
+#include <net/ip6_route.h>
 #include <net/raw.h>
+#include <net/rawv6.h>
 #include <net/route.h>
 #include <net/xfrm.h>
 
@@ -86,11 +106,51 @@ void egre_early_learn(struct egre_tunnel *t, const struct sk_buff *skb)
 		WRITE_ONCE(t->early_key, key);
 }
 
-bool egre_early_valid(const struct egre_tunnel *t, const struct sk_buff *skb)
+/* The IPv6 counterpart of egre_route_key: the generation only, -1 when
+ * @dev has no IPv6 or has it disabled. */
+static long egre_route_key6(struct net_device *dev, int genid)
 {
-	long key = egre_route_key(skb->dev, rt_genid_ipv4(dev_net(skb->dev)),
-				  ip_hdr(skb)->tos);
+	struct inet6_dev *idev = __in6_dev_get(dev);
 
+	if (!idev || READ_ONCE(idev->cnf.disable_ipv6))
+		return -1;
+	return (long)(u32)genid;
+}
+
+/* IPv6 delivered @skb to @t (egre_rcv6).  Learn only if the generation this
+ * CPU sampled before IPv6 routed the packet is still in force. */
+void egre_early_learn6(struct egre_tunnel *t, const struct sk_buff *skb)
+{
+	const struct dst_entry *dst = skb_dst(skb);
+	struct net *net = dev_net(skb->dev);
+	long key;
+
+	if (skb->dev->ifindex != READ_ONCE(t->link) || !dst ||
+	    dst->input != ip6_input || dst->lwtstate ||
+	    !(((const struct rt6_info *)dst)->rt6i_flags & RTF_LOCAL) ||
+	    ipv6_hdr(skb)->nexthdr != IPPROTO_GRE)
+		return;
+	key = this_cpu_read(t->early->sample6);
+	if (key < 0 || key != egre_route_key6(skb->dev, rt_genid_ipv6(net)))
+		return;
+	if (READ_ONCE(t->early_key) != key)
+		WRITE_ONCE(t->early_key, key);
+}
+
+bool egre_early_valid(struct egre_tunnel *t, const struct sk_buff *skb,
+		      bool v6)
+{
+	struct net *net = dev_net(skb->dev);
+	long key;
+
+	if (v6) {
+		key = egre_route_key6(skb->dev, rt_genid_ipv6(net));
+		if (key != READ_ONCE(t->early_key))
+			this_cpu_write(t->early->sample6, key);
+	} else {
+		key = egre_route_key(skb->dev, rt_genid_ipv4(net),
+				     ip_hdr(skb)->tos);
+	}
 	return key >= 0 && key == READ_ONCE(t->early_key) &&
 	       skb->dev->ifindex == READ_ONCE(t->link);
 }
@@ -125,6 +185,33 @@ static bool egre_ipv4_input_plain(struct net *net, struct sk_buff *skb)
 	return hlist_empty(&raw_v4_hashinfo.ht[raw_hashfunc(net, IPPROTO_GRE)]);
 }
 
+/* The same for IPv6. */
+static bool egre_ipv6_input_plain(struct net *net, struct sk_buff *skb)
+{
+#ifdef CONFIG_NETFILTER
+	if (rcu_access_pointer(net->nf.hooks_ipv6[NF_INET_PRE_ROUTING]) ||
+	    rcu_access_pointer(net->nf.hooks_ipv6[NF_INET_LOCAL_IN]))
+		return false;
+#endif
+#ifdef CONFIG_XFRM
+	if (!__xfrm_check_nopolicy(net, skb, XFRM_POLICY_IN))
+		return false;
+#endif
+	if (netif_is_l3_slave(skb->dev) || skb_dst(skb))
+		return false;
+#ifdef CONFIG_IPV6_MULTIPLE_TABLES
+	if (READ_ONCE(net->ipv6.fib6_has_custom_rules))
+		return false;
+#endif
+#if IS_ENABLED(CONFIG_PACKET)
+	if (!hlist_empty(&net->packet.sklist))
+		return false;
+#endif
+	if (!list_empty(&skb->dev->ptype_specific))
+		return false;
+	return hlist_empty(&raw_v6_hashinfo.ht[raw_hashfunc(net, IPPROTO_GRE)]);
+}
+
 /* Whether the IPv4 header at skb->data could be the start of a packet the
  * early path takes: peeked without a pull, as the skb may be shared. */
 static bool egre_maybe_early(const struct sk_buff *skb)
@@ -137,6 +224,66 @@ static bool egre_maybe_early(const struct sk_buff *skb)
 	       iph->protocol == IPPROTO_GRE && !ip_is_fragment(iph);
 }
 
+/* An IPv6 GRE packet without extension headers, exactly as long as its
+ * payload length says (0 would be a jumbogram's hop-by-hop option). */
+static bool egre_maybe_early6(const struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6h;
+	struct ipv6hdr _ip6h;
+
+	ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
+	return ip6h && ip6h->version == 6 && ip6h->nexthdr == IPPROTO_GRE &&
+	       ip6h->payload_len &&
+	       ntohs(ip6h->payload_len) + sizeof(*ip6h) == skb->len;
+}
+
+static rx_handler_result_t egre_underlay_rx6(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct net *net = dev_net(skb->dev);
+	const struct ipv6hdr *ip6h;
+	rx_handler_result_t res;
+	struct inet6_dev *idev;
+	unsigned int rx_len;
+	u8 ecn;
+
+	if (skb->pkt_type != PACKET_HOST || skb_vlan_tag_present(skb) ||
+	    skb_is_gso(skb) ||
+	    !egre_maybe_early6(skb) || !egre_ipv6_input_plain(net, skb))
+		return RX_HANDLER_PASS;
+
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	idev = __in6_dev_get(skb ? skb->dev : (*pskb)->dev);
+	if (!skb) {
+		__IP6_INC_STATS(net, idev, IPSTATS_MIB_INDISCARDS);
+		return RX_HANDLER_CONSUMED;
+	}
+	*pskb = skb;
+	if (!pskb_may_pull(skb, sizeof(*ip6h)))
+		return RX_HANDLER_PASS;
+	ip6h = ipv6_hdr(skb);
+	rx_len = skb->len;
+	ecn = ipv6_get_dsfield(ip6h) & INET_ECN_MASK;
+
+	/* What ip6_rcv_core and ip6_protocol_deliver_rcu would do. */
+	if (!skb_sk_is_prefetched(skb))
+		skb_orphan(skb);
+	__skb_pull(skb, sizeof(*ip6h));
+	skb_reset_transport_header(skb);
+	skb_postpull_rcsum(skb, ip6h, sizeof(*ip6h));
+
+	res = egre_rcv_early(egre_pernet(net), skb, true);
+	if (res == RX_HANDLER_PASS) {
+		__skb_push(skb, sizeof(*ip6h));
+		skb_postpush_rcsum(skb, ip6h, sizeof(*ip6h));
+		return res;
+	}
+	__IP6_UPD_PO_STATS(net, idev, IPSTATS_MIB_IN, rx_len);
+	__IP6_ADD_STATS(net, idev, IPSTATS_MIB_NOECTPKTS + ecn, 1);
+	__IP6_INC_STATS(net, idev, IPSTATS_MIB_INDELIVERS);
+	return res;
+}
+
 static rx_handler_result_t egre_underlay_rx(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
@@ -146,8 +293,10 @@ static rx_handler_result_t egre_underlay_rx(struct sk_buff **pskb)
 	rx_handler_result_t res;
 	u8 ecn;
 
-	if (skb->protocol != htons(ETH_P_IP) ||
-	    skb->pkt_type != PACKET_HOST || skb_vlan_tag_present(skb) ||
+	if (skb->protocol != htons(ETH_P_IP))
+		return skb->protocol == htons(ETH_P_IPV6) ?
+		       egre_underlay_rx6(pskb) : RX_HANDLER_PASS;
+	if (skb->pkt_type != PACKET_HOST || skb_vlan_tag_present(skb) ||
 	    skb_is_gso(skb) ||
 	    !egre_maybe_early(skb) || !egre_ipv4_input_plain(net, skb))
 		return RX_HANDLER_PASS;
@@ -178,7 +327,7 @@ static rx_handler_result_t egre_underlay_rx(struct sk_buff **pskb)
 	__skb_pull(skb, sizeof(*iph));
 	skb_reset_transport_header(skb);
 
-	res = egre_rcv_early(egre_pernet(net), skb);
+	res = egre_rcv_early(egre_pernet(net), skb, false);
 	if (res == RX_HANDLER_PASS) {
 		__skb_push(skb, sizeof(*iph));
 		return res;
@@ -208,12 +357,13 @@ void egre_underlay_hold(struct net_device *underlay)
  * rx_handler goes with the last one; this waits for the receivers in it. */
 void egre_underlay_release(struct net_device *underlay)
 {
+	struct egre_net *en = egre_pernet(dev_net(underlay));
 	struct egre_tunnel *t;
-	int bkt;
+	int bkt, fam;
 
 	if (!egre_holds(underlay))
 		return;
-	hash_for_each(egre_pernet(dev_net(underlay))->tunnels, bkt, t, hash)
+	egre_for_each_tunnel(en, fam, bkt, t)
 		if (t->link == underlay->ifindex)
 			return;
 	netdev_rx_handler_unregister(underlay);

@@ -90,7 +90,7 @@ enum {
 	HAVE_PMTUDISC	= 1 << IFLA_EGRE_PMTUDISC,
 	HAVE_CSUM	= 1 << IFLA_EGRE_CSUM,
 	HAVE_SEQ	= 1 << IFLA_EGRE_SEQ,
-	HAVE_ALL	= (1 << (IFLA_EGRE_MAX + 1)) - 2,
+	HAVE_ALL	= (1 << (IFLA_EGRE_SEQ + 1)) - 2,
 };
 
 static void egre_put_attrs(struct nlmsghdr *nlh, const struct egre_cfg *cfg, unsigned int have)
@@ -100,9 +100,13 @@ static void egre_put_attrs(struct nlmsghdr *nlh, const struct egre_cfg *cfg, uns
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, EGRE_KIND);
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	if (have & HAVE_LOCAL)
+	if ((have & HAVE_LOCAL) && cfg->family == AF_INET6)
+		mnl_attr_put(nlh, IFLA_EGRE_LOCAL6, sizeof(cfg->local6), &cfg->local6);
+	else if (have & HAVE_LOCAL)
 		mnl_attr_put(nlh, IFLA_EGRE_LOCAL, sizeof(cfg->local), &cfg->local);
-	if (have & HAVE_REMOTE)
+	if ((have & HAVE_REMOTE) && cfg->family == AF_INET6)
+		mnl_attr_put(nlh, IFLA_EGRE_REMOTE6, sizeof(cfg->remote6), &cfg->remote6);
+	else if (have & HAVE_REMOTE)
 		mnl_attr_put(nlh, IFLA_EGRE_REMOTE, sizeof(cfg->remote), &cfg->remote);
 	if (have & HAVE_KEY)
 		mnl_attr_put_u32(nlh, IFLA_EGRE_KEY, cfg->key);
@@ -133,6 +137,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: trellisd egre add NAME local ADDR remote ADDR key KEY [OPTIONS]\n"
+		"       (ADDR: both IPv4 or both IPv6)\n"
 		"       trellisd egre set NAME OPTIONS\n"
 		"       trellisd egre del NAME\n"
 		"       trellisd egre show [NAME]\n"
@@ -150,9 +155,10 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return (errno || end == s || *end || *out > max || s[0] == '-') ? -1 : 0;
 }
 
-/* Parses the options after NAME into cfg; *have collects what was given. */
-static int parse_opts(int argc, char **argv, struct egre_cfg *cfg, unsigned int *have,
-		      unsigned long *mtu)
+/* Parses the options after NAME into cfg; *have collects what was given,
+ * addr[] the text of local and remote. */
+static int parse_opts_1(int argc, char **argv, struct egre_cfg *cfg, unsigned int *have,
+			unsigned long *mtu, const char *addr[2])
 {
 	for (int i = 0; i < argc; i++) {
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -179,12 +185,13 @@ static int parse_opts(int argc, char **argv, struct egre_cfg *cfg, unsigned int 
 		}
 		i++;
 		if (!strcmp(opt, "local") || !strcmp(opt, "remote")) {
-			struct in_addr *a = opt[0] == 'l' ? &cfg->local : &cfg->remote;
+			struct in6_addr a;
 
-			if (inet_pton(AF_INET, val, a) != 1) {
-				errorf("egre: %s `%s' is not an IPv4 address", opt, val);
+			if (inet_pton(AF_INET, val, &a) != 1 && inet_pton(AF_INET6, val, &a) != 1) {
+				errorf("egre: %s `%s' is not an IPv4 or IPv6 address", opt, val);
 				return -1;
 			}
+			addr[opt[0] == 'l' ? 0 : 1] = val;
 			*have |= opt[0] == 'l' ? HAVE_LOCAL : HAVE_REMOTE;
 		} else if (!strcmp(opt, "key")) {
 			if (parse_uint(val, UINT32_MAX, &n)) {
@@ -236,6 +243,27 @@ static int parse_opts(int argc, char **argv, struct egre_cfg *cfg, unsigned int 
 	return 0;
 }
 
+static int parse_opts(int argc, char **argv, struct egre_cfg *cfg, unsigned int *have,
+		      unsigned long *mtu)
+{
+	const char *addr[2] = { NULL, NULL };
+	const char *l, *r;
+	int err;
+
+	if (parse_opts_1(argc, argv, cfg, have, mtu, addr))
+		return -1;
+	if (!addr[0] && !addr[1])
+		return 0;
+	/* `set' may give one of them, to be compared with the tunnel's. */
+	l = addr[0] ? addr[0] : addr[1];
+	r = addr[1] ? addr[1] : addr[0];
+	err = egre_cfg_set_addrs(cfg, l, r);
+	if (err == -EAFNOSUPPORT)
+		errorf("egre: local `%s' and remote `%s' are not of one family (both IPv4 or both IPv6)",
+		       l, r);
+	return err ? -1 : 0;
+}
+
 static struct nlmsghdr *link_msg(struct nl *nl, uint16_t type, uint16_t flags, const char *name)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, type, flags);
@@ -282,6 +310,11 @@ static void parse_egre_data(const struct nlattr *nest, struct egre_cfg *cfg)
 		memcpy(&cfg->local, mnl_attr_get_payload(tb[IFLA_EGRE_LOCAL]), 4);
 	if (tb[IFLA_EGRE_REMOTE] && !mnl_attr_validate(tb[IFLA_EGRE_REMOTE], MNL_TYPE_U32))
 		memcpy(&cfg->remote, mnl_attr_get_payload(tb[IFLA_EGRE_REMOTE]), 4);
+	if (tb[IFLA_EGRE_LOCAL6] && tb[IFLA_EGRE_REMOTE6] &&
+	    mnl_attr_get_payload_len(tb[IFLA_EGRE_LOCAL6]) == sizeof(struct in6_addr) &&
+	    mnl_attr_get_payload_len(tb[IFLA_EGRE_REMOTE6]) == sizeof(struct in6_addr))
+		egre_cfg_set_v6(cfg, mnl_attr_get_payload(tb[IFLA_EGRE_LOCAL6]),
+				mnl_attr_get_payload(tb[IFLA_EGRE_REMOTE6]));
 	if (tb[IFLA_EGRE_KEY] && !mnl_attr_validate(tb[IFLA_EGRE_KEY], MNL_TYPE_U32))
 		cfg->key = mnl_attr_get_u32(tb[IFLA_EGRE_KEY]);
 	if (tb[IFLA_EGRE_LINK] && !mnl_attr_validate(tb[IFLA_EGRE_LINK], MNL_TYPE_U32))
@@ -307,6 +340,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	struct egre_link l = { 0 };
 	const struct nlattr *attr;
 
+	l.cfg.family = AF_INET;
 	l.ifindex = ifi->ifi_index;
 	l.up = ifi->ifi_flags & IFF_UP;
 	l.carrier = ifi->ifi_flags & IFF_LOWER_UP;
@@ -403,13 +437,22 @@ out:
 	close(fd);
 }
 
+/* local and remote as text, of the tunnel's family. */
+static void egre_addr_str(const struct egre_cfg *c, char local[INET6_ADDRSTRLEN],
+			  char remote[INET6_ADDRSTRLEN])
+{
+	bool v6 = c->family == AF_INET6;
+
+	inet_ntop(c->family, v6 ? (const void *)&c->local6 : &c->local, local, INET6_ADDRSTRLEN);
+	inet_ntop(c->family, v6 ? (const void *)&c->remote6 : &c->remote, remote, INET6_ADDRSTRLEN);
+}
+
 static int print_link(const struct egre_link *l)
 {
 	const struct egre_cfg *c = &l->cfg;
-	char local[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN], dev[IF_NAMESIZE] = "any";
+	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN], dev[IF_NAMESIZE] = "any";
 
-	inet_ntop(AF_INET, &c->local, local, sizeof(local));
-	inet_ntop(AF_INET, &c->remote, remote, sizeof(remote));
+	egre_addr_str(c, local, remote);
 	if (c->link && !if_indextoname((unsigned int)c->link, dev))
 		snprintf(dev, sizeof(dev), "if%d", c->link);
 	printf("%s: local %s remote %s key %" PRIu32 " dev %s", l->name, local, remote, c->key, dev);
@@ -517,10 +560,9 @@ static int egre_add_set(struct nl *nl, int argc, char **argv, bool add)
 		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
 	err = nl_talk(nl, nlh, NULL, NULL);
 	if (err == -EEXIST && add && strstr(nl->err, "already exists")) {
-		char local[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN];
+		char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
 
-		inet_ntop(AF_INET, &cfg.local, local, sizeof(local));
-		inet_ntop(AF_INET, &cfg.remote, remote, sizeof(remote));
+		egre_addr_str(&cfg, local, remote);
 		snprintf(nl->err, sizeof(nl->err), "tunnel %s -> %s key %" PRIu32 " already exists",
 			 local, remote, cfg.key);
 	}
