@@ -44,6 +44,9 @@ struct prober {
 	bool v6;
 	bool raw;		/* match the id ourselves; IPv4's header comes first */
 	int iphdr;		/* 20 or 40 */
+	int small;		/* the smallest probe's size */
+	bool alive;		/* the peer answered a smallest probe */
+	bool small_done;	/* every try sent one: !alive means silent */
 	uint16_t id, seq;
 	struct mtu_probe *r;
 	uint8_t buf[65536];
@@ -200,24 +203,24 @@ static bool too_big_queued(struct prober *p, uint16_t first)
 	}
 }
 
-static bool is_reply(const struct prober *p, ssize_t got, int size, uint16_t first)
+/* The size of the echo reply in p->buf to one of our tries since first,
+ * or 0. */
+static int reply_size(const struct prober *p, ssize_t got, uint16_t first)
 {
 	const uint8_t *b = p->buf;
 
 	if (p->raw && !p->v6) {
 		ssize_t hl = got > 0 ? (b[0] & 0xf) * 4 : 0;
 
-		if (got < hl + ECHO_HDR)
-			return false;
 		b += hl;
 		got -= hl;
 	}
-	if (got != size - p->iphdr)
-		return false;
+	if (got < ECHO_HDR)
+		return 0;
 	if (b[0] != (p->v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY) ||
-	    (p->raw && (b[4] << 8 | b[5]) != p->id))
-		return false;
-	return ours(p, b, first);
+	    (p->raw && (b[4] << 8 | b[5]) != p->id) || !ours(p, b, first))
+		return 0;
+	return (int)got + p->iphdr;
 }
 
 static long now_ms(void)
@@ -229,7 +232,8 @@ static long now_ms(void)
 }
 
 /* Waits up to ms for a reply to one of this size's tries: 1 answered, 0
- * not, -EMSGSIZE a router said it is too big. */
+ * not, -EMSGSIZE a router said it is too big.  A reply of the smallest
+ * size on the way sets p->alive. */
 static int wait_reply(struct prober *p, int size, uint16_t first, int ms)
 {
 	long end = now_ms() + ms;
@@ -256,13 +260,16 @@ static int wait_reply(struct prober *p, int size, uint16_t first, int ms)
 		if (!(pfd.revents & POLLIN))
 			continue;
 		got = recv(p->fd, p->buf, sizeof(p->buf), MSG_DONTWAIT);
-		if (is_reply(p, got, size, first))
+		got = reply_size(p, got, first);
+		if (got == size)
 			return 1;
+		p->alive |= got == p->small;
 	}
 }
 
-/* 1: size passes; 0: it does not. */
-static int try_size(struct prober *p, int size)
+/* 1: size passes; 0: it does not.  With small, each try also sends a
+ * smallest probe: a silent peer then costs one round of tries, not two. */
+static int try_size(struct prober *p, int size, bool small)
 {
 	uint16_t first = (uint16_t)(p->seq + 1);
 	int wait = MTU_PROBE_WAIT_MS;
@@ -275,10 +282,15 @@ static int try_size(struct prober *p, int size)
 		rc = send_echo(p, size);
 		if (rc == -EMSGSIZE)
 			return 0;	/* bigger than our own device's MTU */
+		if (small) {
+			p->seq++;
+			send_echo(p, p->small);
+		}
 		rc = wait_reply(p, size, first, wait);
 		if (rc)
 			return rc > 0;
 	}
+	p->small_done = small;
 	return 0;
 }
 
@@ -288,7 +300,7 @@ static int bisect(struct prober *p, int ok, int bad)
 	while (bad - ok > 1) {
 		int mid = ok + (bad - ok) / 2;
 
-		if (try_size(p, mid))
+		if (try_size(p, mid, false))
 			ok = mid;
 		else
 			bad = mid;
@@ -300,7 +312,7 @@ int mtu_probe(const struct prefix *local, const struct prefix *remote, int size,
 	      struct mtu_probe *r, char *err, size_t len)
 {
 	struct prober *p = calloc(1, sizeof(*p));
-	int ret = 0, small;
+	int ret = 0;
 
 	if (!p)
 		abort();
@@ -310,17 +322,17 @@ int mtu_probe(const struct prefix *local, const struct prefix *remote, int size,
 	p->v6 = remote->family == AF_INET6;
 	p->iphdr = p->v6 ? 40 : 20;
 	p->id = (uint16_t)(getpid() ^ now_ms());
-	small = p->iphdr + ECHO_HDR + ECHO_DATA;
-	if (size < small || size > 65535) {
-		snprintf(err, len, "cannot probe %d-byte packets (%d to 65535)", size, small);
+	p->small = p->iphdr + ECHO_HDR + ECHO_DATA;
+	if (size < p->small || size > 65535) {
+		snprintf(err, len, "cannot probe %d-byte packets (%d to 65535)", size, p->small);
 		ret = -1;
 	} else if (prober_open(p, local, remote, err, len)) {
 		ret = -1;
-	} else if (try_size(p, size)) {
+	} else if (try_size(p, size, size > p->small)) {
 		r->largest = size;
 		ret = 1;
-	} else if (size > small && try_size(p, small)) {
-		r->largest = bisect(p, small, size);
+	} else if (p->alive || (!p->small_done && try_size(p, p->small, false))) {
+		r->largest = bisect(p, p->small, size);
 	}
 	if (p->fd >= 0)
 		close(p->fd);
