@@ -14,7 +14,7 @@
 #include "trellisd.h"
 
 /* Did a host with routing daemons arrive on this node or leave it (moved,
- * added or removed)?  The supervisor only runs the hosts it started with. */
+ * added or removed)?  Then the supervisor must start or drop its daemons. */
 static bool daemons_moved(const struct dep *d, const struct topo *old)
 {
 	const struct topo *t = d->t;
@@ -120,13 +120,10 @@ int cmd_apply(int argc, char **argv)
 		errorf("apply %s: %s", t.slice, d.err);
 		goto out;
 	}
-	if (daemons_moved(&d, &old)) {
-		/* Restart the supervisor for the hosts now placed here. */
-		daemon_down(t.slice);
-		if (daemon_up(&d)) {
-			errorf("apply %s: %s", t.slice, d.err);
-			goto out;
-		}
+	/* Only the daemons of the hosts that moved start or stop. */
+	if (daemons_moved(&d, &old) && daemon_reload(&d)) {
+		errorf("apply %s: %s", t.slice, d.err);
+		goto out;
 	}
 	state_mark_complete(t.slice, true);
 	ret = 0;

@@ -72,6 +72,8 @@ struct sup {
 	FILE *log;
 	int sfd;
 	pid_t *prepared;	/* per host: the holder its config was installed in */
+	int reload_token;	/* of the last SIGUSR1 (daemon_reload()) */
+	struct topo *own_t;	/* t, when a reload read it */
 };
 
 static double mono(void)
@@ -741,8 +743,11 @@ static unsigned long wait_signals(struct sup *s, int timeout_ms)
 
 	if (poll(&pfd, 1, timeout_ms) <= 0)
 		return 0;
-	while (read(s->sfd, &si, sizeof(si)) == sizeof(si))
+	while (read(s->sfd, &si, sizeof(si)) == sizeof(si)) {
 		seen |= 1ul << si.ssi_signo;
+		if (si.ssi_signo == SIGUSR1)
+			s->reload_token = si.ssi_int;
+	}
 	return seen;
 }
 
@@ -822,7 +827,7 @@ static void log_tail(const struct sup *s, const struct proc *p, char *buf, size_
  * the end of its log in err, rather than being restarted over and over.
  * One still starting after START_WAIT_S is left to the supervisor.
  */
-static int settle(struct sup *s, char *err, size_t len)
+static int settle(struct sup *s, size_t from, char *err, size_t len)
 {
 	double end = mono() + START_WAIT_S;
 	bool *ready = calloc(s->n + 1, sizeof(*ready));
@@ -833,7 +838,7 @@ static int settle(struct sup *s, char *err, size_t len)
 	for (;;) {
 		reap(s, false);
 		waiting = 0;
-		for (size_t i = 0; i < s->n; i++) {
+		for (size_t i = from; i < s->n; i++) {
 			struct proc *p = &s->p[i];
 
 			if (p->kind != P_DAEMON || ready[i])
@@ -876,6 +881,8 @@ static __attribute__((noreturn)) void start_failed(struct sup *s, int fd, const 
 	_exit(1);
 }
 
+static void reload(struct sup *s);
+
 static __attribute__((noreturn)) void supervise(struct sup *s)
 {
 	for (;;) {
@@ -893,6 +900,8 @@ static __attribute__((noreturn)) void supervise(struct sup *s)
 		seen = wait_signals(s, timeout);
 		if (seen & (1ul << SIGCHLD))
 			reap(s, false);
+		if (seen & (1ul << SIGUSR1))
+			reload(s);
 		if (seen & STOP_SIGNALS ||
 		    !slice_exists(s->t->slice)) {
 			slog(s, "stopping %zu process%s", running(s), running(s) == 1 ? "" : "es");
@@ -905,6 +914,131 @@ static __attribute__((noreturn)) void supervise(struct sup *s)
 		restart_due(s);
 		write_status(s);
 	}
+}
+
+/*
+ * Installs the configuration of the hosts in mask (NULL: all) and starts
+ * their daemons, then waits for them (settle()).  0, or -1 with why in err.
+ */
+static int start_daemons(struct sup *s, const bool *mask, char *err, size_t len)
+{
+	const struct topo *t = s->t;
+	size_t from = s->n;
+
+	plan(s, mask);
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		char hdir[PATH_MAX];
+
+		if ((mask && !mask[i]) || (!t->hosts[i].frr.set && !t->hosts[i].bird.set))
+			continue;
+		snprintf(hdir, sizeof(hdir), "%s/%s", s->dir, t->hosts[i].name);
+		mkdir_p(hdir, 0755);
+		if (prep_host(s, (int)i, err, len))
+			return -1;
+	}
+	for (size_t i = from; i < s->n; i++) {
+		int e = spawn(s, &s->p[i], NULL);
+
+		if (e) {
+			snprintf(err, len, "host %s: cannot start %s: %s", t->hosts[s->p[i].host].name,
+				 s->p[i].name, strerror(-e));
+			return -1;
+		}
+		slog(s, "%s: %s started (pid %d)", t->hosts[s->p[i].host].name, s->p[i].name,
+		     (int)s->p[i].pid);
+	}
+	/* Config paths may be relative to where trellisd ran: read above. */
+	if (chdir("/")) {
+		/* stay */
+	}
+	/* FRR: apply each host's frr.conf once its daemons listen. */
+	for (size_t i = 0; i < t->n_hosts; i++)
+		if ((!mask || mask[i]) && t->hosts[i].frr.set)
+			apply_frr_conf(s, (int)i, NULL);
+	return settle(s, from, err, len);
+}
+
+/*
+ * Keeps the processes of the hosts running here under the slice's new
+ * topology nt (their host indices renumbered), and ends those of hosts
+ * that left (apply ended their holders: what is left of them goes).  Sets
+ * arrived[h] for the hosts with daemons that have none yet.
+ */
+static void rebase(struct sup *s, struct topo *nt, bool *arrived)
+{
+	pid_t *prepared = calloc(nt->n_hosts + 1, sizeof(*prepared));
+	size_t n = 0;
+
+	if (!prepared)
+		abort();
+	for (size_t i = 0; i < s->n; i++) {
+		struct proc p = s->p[i];
+		const char *name = s->t->hosts[p.host].name;
+		int h = topo_host(nt, name);
+
+		if (h < 0 || !holder_of(nt->slice, name)) {
+			if (p.state == S_RUNNING) {
+				kill(-p.pid, SIGKILL);
+				kill(p.pid, SIGKILL);
+			}
+			if (p.kind == P_DAEMON)
+				slog(s, "%s: %s dropped: the host is no longer here", name, p.name);
+			continue;
+		}
+		prepared[h] = s->prepared[p.host];
+		p.host = h;
+		s->p[n++] = p;
+	}
+	s->n = n;
+	for (size_t h = 0; h < nt->n_hosts; h++)
+		arrived[h] = (nt->hosts[h].frr.set || nt->hosts[h].bird.set) &&
+			     holder_of(nt->slice, nt->hosts[h].name);
+	for (size_t i = 0; i < s->n; i++)
+		arrived[s->p[i].host] = false;
+	free(s->prepared);
+	s->prepared = prepared;
+	if (s->own_t)
+		topo_free(s->own_t);
+	free(s->own_t);
+	s->t = s->own_t = nt;
+}
+
+/*
+ * SIGUSR1 from `apply' (daemon_reload()): hosts with daemons arrived on
+ * this node or left it.  The daemons of the hosts that stay run on
+ * untouched; those of the hosts that arrived start.  The outcome goes to
+ * daemons/reload, after the token apply sent.
+ */
+static void reload(struct sup *s)
+{
+	struct topo *nt = calloc(1, sizeof(*nt));
+	char path[PATH_MAX], err[1024] = "", *line = NULL;
+	struct diag dg = { 0 };
+	bool *arrived = NULL;
+
+	if (!nt)
+		abort();
+	if (state_topo(s->t->slice, nt, &dg)) {
+		snprintf(err, sizeof(err), "the supervisor cannot read the deployed topology%s%s",
+			 dg.n ? ": " : "", dg.n ? dg.msgs[0] : "");
+		free(nt);
+	} else {
+		arrived = calloc(nt->n_hosts + 1, sizeof(*arrived));
+		if (!arrived)
+			abort();
+		rebase(s, nt, arrived);
+		slog(s, "reload: %zu process%s kept", s->n, s->n == 1 ? "" : "es");
+		start_daemons(s, arrived, err, sizeof(err));
+	}
+	if (err[0])
+		slog(s, "reload: %s", err);
+	diag_free(&dg);
+	free(arrived);
+	write_status(s);
+	snprintf(path, sizeof(path), "%s/reload", s->dir);
+	if (asprintf(&line, "%d\n%s", s->reload_token, err) > 0)
+		write_file(path, line);
+	free(line);
 }
 
 /* The supervisor itself: prepares, spawns, reports on fd, supervises. */
@@ -937,6 +1071,7 @@ static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool 
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	s.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 
@@ -956,38 +1091,7 @@ static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool 
 	s.prepared = calloc(t->n_hosts + 1, sizeof(*s.prepared));
 	if (!s.prepared)
 		abort();
-	plan(&s, local);
-	for (size_t i = 0; i < t->n_hosts && !err[0]; i++) {
-		char hdir[PATH_MAX];
-
-		if ((local && !local[i]) || (!t->hosts[i].frr.set && !t->hosts[i].bird.set))
-			continue;
-		snprintf(hdir, sizeof(hdir), "%s/%s", s.dir, t->hosts[i].name);
-		mkdir_p(hdir, 0755);
-		if (prep_host(&s, (int)i, err, sizeof(err)))
-			break;
-	}
-	for (size_t i = 0; i < s.n && !err[0]; i++) {
-		int e = spawn(&s, &s.p[i], NULL);
-
-		if (e)
-			snprintf(err, sizeof(err), "host %s: cannot start %s: %s",
-				 t->hosts[s.p[i].host].name, s.p[i].name, strerror(-e));
-		else
-			slog(&s, "%s: %s started (pid %d)", t->hosts[s.p[i].host].name, s.p[i].name,
-			     (int)s.p[i].pid);
-	}
-	if (err[0])
-		start_failed(&s, fd, err, path);
-	/* Config paths may be relative to where trellisd ran: read above. */
-	if (chdir("/")) {
-		/* stay */
-	}
-	/* FRR: apply each host's frr.conf once its daemons listen. */
-	for (size_t i = 0; i < t->n_hosts; i++)
-		if ((!local || local[i]) && t->hosts[i].frr.set)
-			apply_frr_conf(&s, (int)i, NULL);
-	if (settle(&s, err, sizeof(err)))
+	if (start_daemons(&s, local, err, sizeof(err)))
 		start_failed(&s, fd, err, path);
 	write_status(&s);
 	if (write(fd, "", 1) < 0) {
@@ -1061,11 +1165,10 @@ int daemon_up(struct dep *d)
 	return dep_fail(d, "%s", n > 0 ? buf : "the daemon supervisor died while starting");
 }
 
-int daemon_down(const char *slice)
+/* The slice's running supervisor (and its start time), or 0. */
+static pid_t sup_pid(const char *slice, unsigned long long *start)
 {
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
 	char path[PATH_MAX], *text;
-	unsigned long long start;
 	size_t len;
 	int pid;
 
@@ -1073,11 +1176,56 @@ int daemon_down(const char *slice)
 	text = slurp(path, &len);
 	if (!text)
 		return 0;
-	if (sscanf(text, "%d %llu", &pid, &start) != 2 || pid <= 0 || proc_start(pid) != start) {
-		free(text);
-		return 0;	/* not running any more */
-	}
+	if (sscanf(text, "%d %llu", &pid, start) != 2 || pid <= 0 || proc_start(pid) != *start)
+		pid = 0;	/* not running any more */
 	free(text);
+	return pid;
+}
+
+int daemon_reload(struct dep *d)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	const char *slice = d->t->slice;
+	union sigval v = { .sival_int = (int)(getpid() ^ time(NULL)) & 0x7fffffff };
+	unsigned long long start;
+	char path[PATH_MAX];
+	pid_t pid = sup_pid(slice, &start);
+
+	if (!pid)
+		return daemon_up(d);
+	snprintf(path, sizeof(path), "%s/reload", daemon_dir(slice));
+	unlink(path);
+	if (sigqueue(pid, SIGUSR1, v))
+		return dep_fail(d, "cannot signal the daemon supervisor (pid %d): %s", (int)pid,
+				strerror(errno));
+	/* It answers once the daemons of the hosts that arrived listen. */
+	for (int i = 0; i < (START_WAIT_S + 30) * 10; i++) {
+		size_t len;
+		char *text = slurp(path, &len), *msg;
+
+		if (text && (msg = strchr(text, '\n')) && atoi(text) == v.sival_int) {
+			int ret = msg[1] ? dep_fail(d, "%s", msg + 1) : 0;
+
+			free(text);
+			return ret;
+		}
+		free(text);
+		if (proc_start(pid) != start)
+			return dep_fail(d, "the daemon supervisor (pid %d) exited", (int)pid);
+		nanosleep(&ts, NULL);
+	}
+	return dep_fail(d, "the daemon supervisor (pid %d) did not answer in %d s", (int)pid,
+			START_WAIT_S + 30);
+}
+
+int daemon_down(const char *slice)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	unsigned long long start;
+	pid_t pid = sup_pid(slice, &start);
+
+	if (!pid)
+		return 0;
 	kill(pid, SIGTERM);
 	/* It gives its daemons STOP_WAIT_S to go, then kills them. */
 	for (int i = 0; i < (STOP_WAIT_S + 5) * 20; i++) {

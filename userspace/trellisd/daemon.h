@@ -41,6 +41,15 @@ bool daemon_wanted(const struct topo *t);
  */
 int daemon_up(struct dep *d);
 
+/*
+ * After `apply' moved hosts onto this node or off it: the slice's
+ * supervisor (SIGUSR1) re-reads the deployed topology, keeps the daemons of
+ * the hosts that stay as they run, drops those of the hosts that left and
+ * starts those of the hosts that arrived; returns once they listen.  With
+ * no supervisor running, starts one (daemon_up()).  0, or -1 (dep_fail).
+ */
+int daemon_reload(struct dep *d);
+
 /* Stops the slice's supervisor and its daemons, if it runs.  0, or -1 if
  * it had to be killed. */
 int daemon_down(const char *slice);
