@@ -102,9 +102,12 @@ static char *dump(const struct topo *t)
 	FILE *m = open_memstream(&text, &size);
 
 	fprintf(m, "slice %s\n", t->slice);
-	for (size_t i = 0; i < t->n_nodes; i++)
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		char a[64];
+
 		fprintf(m, "node %s underlay %s capacity %d\n", t->nodes[i].name,
-			inet_ntoa(t->nodes[i].underlay), t->nodes[i].capacity);
+			addr_str(&t->nodes[i].underlay, a, sizeof(a)), t->nodes[i].capacity);
+	}
 	for (size_t i = 0; i < t->n_hosts; i++)
 		dump_host(m, &t->hosts[i]);
 	for (size_t i = 0; i < t->n_links; i++)
@@ -215,6 +218,38 @@ static const struct example examples[] = {
 	  "  r3:eth0 host 2 addrs 10.0.34.1/30 disc -\n"
 	  "  r4:eth1 host 3 addrs 10.0.34.2/30 disc -\n"
 	  "link r4:eth0-r1:eth1 key 1770940442 mtu 0\n"
+	  "  r4:eth0 host 3 addrs 10.0.41.1/30 disc -\n"
+	  "  r1:eth1 host 0 addrs 10.0.41.2/30 disc -\n" },
+	{ "ospf-two-node-v6.topo",
+	  "slice ospf-two-node-v6\n"
+	  "node alpha underlay 2001:db8::1 capacity 0\n"
+	  "node beta underlay 2001:db8::2 capacity 0\n"
+	  "host r1 hostname r1 node 0\n"
+	  "  sysctl net.ipv4.ip_forward=1\n"
+	  "  loopback 10.255.0.1/32\n"
+	  "  frr zebra ospfd config topo/ospf-two-node/r1/frr.conf restart on-failure\n"
+	  "host r2 hostname r2 node 0\n"
+	  "  sysctl net.ipv4.ip_forward=1\n"
+	  "  loopback 10.255.0.2/32\n"
+	  "  frr zebra ospfd config topo/ospf-two-node/r2/frr.conf restart on-failure\n"
+	  "host r3 hostname r3 node 1\n"
+	  "  sysctl net.ipv4.ip_forward=1\n"
+	  "  loopback 10.255.0.3/32\n"
+	  "  frr zebra ospfd config topo/ospf-two-node/r3/frr.conf restart on-failure\n"
+	  "host r4 hostname r4 node 1\n"
+	  "  sysctl net.ipv4.ip_forward=1\n"
+	  "  loopback 10.255.0.4/32\n"
+	  "  frr zebra ospfd config topo/ospf-two-node/r4/frr.conf restart on-failure\n"
+	  "link r1:eth0-r2:eth1 key 316214634 mtu 0\n"
+	  "  r1:eth0 host 0 addrs 10.0.12.1/30 disc -\n"
+	  "  r2:eth1 host 1 addrs 10.0.12.2/30 disc -\n"
+	  "link r2:eth0-r3:eth1 key 2295694076 mtu 0\n"
+	  "  r2:eth0 host 1 addrs 10.0.23.1/30 disc -\n"
+	  "  r3:eth1 host 2 addrs 10.0.23.2/30 disc -\n"
+	  "link r3:eth0-r4:eth1 key 2817048798 mtu 0\n"
+	  "  r3:eth0 host 2 addrs 10.0.34.1/30 disc -\n"
+	  "  r4:eth1 host 3 addrs 10.0.34.2/30 disc -\n"
+	  "link r4:eth0-r1:eth1 key 2867040024 mtu 0\n"
 	  "  r4:eth0 host 3 addrs 10.0.41.1/30 disc -\n"
 	  "  r1:eth1 host 0 addrs 10.0.41.2/30 disc -\n" },
 	{ "ospf-two-node.topo",
