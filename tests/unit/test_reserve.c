@@ -251,7 +251,7 @@ static void test_admit(void **state)
 	assert_int_equal(p.n, 1);
 	assert_int_equal(p.v[0].alloc_bps, 2000 * MBIT);
 	assert_int_equal(p.v[0].key, t1.links[0].key);
-	assert_int_equal(p.v[0].remote.s_addr, t1.nodes[1].underlay.s_addr);
+	assert_int_equal(p.v[0].remote.s_addr, t1.nodes[1].underlay.addr.v4.s_addr);
 	resv_free(&p);
 	topo_free(&t1);
 	topo_free(&t2);
