@@ -116,9 +116,11 @@ static int prober_open(struct prober *p, const struct prefix *local, const struc
 	what = "set up";
 	if (prober_opts(p))
 		goto fail;
+	/* From our underlay address; if this machine does not have it (up
+	 * --node warned), from the address the kernel picks. */
 	what = "bind";
 	sockaddr_of(local, &ss, &sl);
-	if (bind(p->fd, (struct sockaddr *)&ss, sl))
+	if (bind(p->fd, (struct sockaddr *)&ss, sl) && errno != EADDRNOTAVAIL)
 		goto fail;
 	what = "connect";
 	sockaddr_of(remote, &ss, &sl);
