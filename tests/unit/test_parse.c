@@ -58,6 +58,20 @@ static const struct bad_case bad[] = {
 	  "t.topo:4:17: node `o' has an IPv4 underlay, node `n' (line 2) an IPv6 one: all nodes of a slice use one address family" },
 	{ "duplicate IPv6 underlay", S "node n underlay 2001:db8::1\nnode m underlay 2001:DB8:0::1\n", "t.topo:3:6: nodes `n' and `m' have the same underlay address" },
 	{ "IPv6 underlay reservable", S "node n underlay 2001:db8::1 reservable 10mbit\n", "t.topo:2:6: node `n': `reservable' needs an IPv4 underlay" },
+	{ "node ssh without target", S "node n underlay 192.0.2.1 ssh\n", "t.topo:2:30: expected [USER@]HOST[:PORT] after `ssh'" },
+	{ "node ssh twice", S "node n underlay 192.0.2.1 ssh a ssh b\n", "option `ssh' is given twice" },
+	{ "node ssh bad user", S "node n underlay 192.0.2.1 ssh -oProxyCommand=x@h\n", "t.topo:2:31: bad ssh target `-oProxyCommand=x@h': bad user" },
+	{ "node ssh option as host", S "node n underlay 192.0.2.1 ssh -oProxyCommand=x\n", "bad ssh target `-oProxyCommand=x': bad host" },
+	{ "node ssh shell in host", S "node n underlay 192.0.2.1 ssh root@b;reboot\n", "bad ssh target `root@b;reboot': bad host" },
+	{ "node ssh empty user", S "node n underlay 192.0.2.1 ssh @beta\n", "bad ssh target `@beta': bad user" },
+	{ "node ssh two users", S "node n underlay 192.0.2.1 ssh a@b@c\n", "bad ssh target `a@b@c': bad host" },
+	{ "node ssh bad port", S "node n underlay 192.0.2.1 ssh root@beta:65536\n", "bad ssh target `root@beta:65536': bad port `65536' (1 to 65535)" },
+	{ "node ssh port zero", S "node n underlay 192.0.2.1 ssh beta:0\n", "bad port `0'" },
+	{ "node ssh empty port", S "node n underlay 192.0.2.1 ssh beta:\n", "bad port `'" },
+	{ "node ssh bad IPv6", S "node n underlay 192.0.2.1 ssh root@[2001:db8::g]\n", "bad ssh target `root@[2001:db8::g]': bad [IPv6 address]" },
+	{ "node ssh IPv6 unclosed", S "node n underlay 192.0.2.1 ssh [2001:db8::1\n", "bad [IPv6 address]" },
+	{ "node ssh IPv6 junk after", S "node n underlay 192.0.2.1 ssh [2001:db8::1]x\n", "bad [IPv6 address]" },
+	{ "node ssh bare IPv6", S "node n underlay 192.0.2.1 ssh 2001:db8::1\n", "bad port `db8::1'" },
 	{ "node no underlay", S "node n capacity 3\n", "node `n' needs `underlay ADDRESS'" },
 	{ "node bad capacity", S "node n underlay 192.0.2.1 capacity -1\n", "bad capacity `-1'" },
 	{ "node zero capacity", S "node n underlay 192.0.2.1 capacity 0\n", "bad capacity `0'" },
@@ -487,6 +501,33 @@ static void test_underlay_v6(void **state)
 	topo_free(&t);
 }
 
+/* `ssh [USER@]HOST[:PORT]' on a node: kept as written; absent, "". */
+static void test_node_ssh(void **state)
+{
+	static const char *const ok[] = { "root@beta", "beta", "trellis@192.0.2.2:2222",
+		"a.b_c-d@beta.example.org", "[2001:db8::2]", "root@[2001:db8::2]:22", NULL };
+	struct diag d = { 0 };
+	struct topo t;
+	char text[256];
+
+	(void)state;
+	for (size_t i = 0; ok[i]; i++) {
+		snprintf(text, sizeof(text), S "node n underlay 192.0.2.1 ssh %s capacity 3\nnode m underlay 192.0.2.2\n",
+			 ok[i]);
+		assert_int_equal(topo_parse_text(&t, text, "t.topo", ".", &d), 0);
+		assert_string_equal(t.nodes[0].ssh, ok[i]);
+		assert_string_equal(t.nodes[1].ssh, "");
+		assert_int_equal(t.nodes[0].capacity, 3);
+		topo_free(&t);
+	}
+	assert_int_equal(topo_ssh_check("beta", text, sizeof(text)), 0);
+	assert_int_equal(topo_ssh_check("be ta", text, sizeof(text)), -1);
+	memset(text, 'a', 200);
+	text[200] = '\0';
+	assert_int_equal(topo_ssh_check(text, text + 201, 50), -1);
+	assert_string_equal(text + 201, "longer than 127 characters");
+}
+
 /* A lan member on an unknown node: that error, and no message built from
  * a node that does not exist (it read nodes[-1]). */
 static void test_lan_unknown_node(void **state)
@@ -743,6 +784,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_disc_args);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lan_unknown_node);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_underlay_v6);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_node_ssh);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lan_across_nodes);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_error_cap);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_errors_linear);

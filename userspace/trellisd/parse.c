@@ -78,7 +78,7 @@ static const char *const host_subs[] = { "sysctl", "loopback", "route", "run", "
 static const char *const link_subs[] = { "addr", "discipline", "reserve", NULL };
 static const char *const host_opts[] = { "node", "hostname", NULL };
 static const char *const link_opts[] = { "mtu", "key", NULL };
-static const char *const node_opts[] = { "underlay", "capacity", "reservable", NULL };
+static const char *const node_opts[] = { "underlay", "capacity", "reservable", "ssh", NULL };
 static const char *const resv_opts[] = { "min", "max", "static", NULL };
 static const char *const route_opts[] = { "via", "dev", "metric", NULL };
 static const char *const disc_opts[] = { "delay", "jitter", "loss", "duplicate",
@@ -681,6 +681,54 @@ static bool node_underlay(struct parser *p, int i, struct tnode *n)
 	return true;
 }
 
+/* A port: 1 to 65535, digits only, no leading zero. */
+static bool ssh_port_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n && n <= 5 && !s[n] && s[0] != '0' && atoi(s) <= 65535;
+}
+
+int topo_ssh_check(const char *s, char *why, size_t len)
+{
+	const char *at = strchr(s, '@'), *host = at ? at + 1 : s, *colon;
+	char h[TOPO_SSH_LEN];
+	struct in6_addr a6;
+	size_t hn;
+
+	if (strlen(s) >= TOPO_SSH_LEN) {
+		snprintf(why, len, "longer than %d characters", TOPO_SSH_LEN - 1);
+		return -1;
+	}
+	if (at && !name_ok(s, at - s, TOPO_NAME_LEN, "-_.", EDGE_FIRST)) {
+		snprintf(why, len, "bad user (letters, digits, `-', `_' and `.', at most %d)",
+			 TOPO_NAME_LEN - 1);
+		return -1;
+	}
+	if (host[0] == '[') {
+		hn = strcspn(host + 1, "]");
+		colon = host[hn + 1] ? host + hn + 2 : NULL;
+		snprintf(h, sizeof(h), "%.*s", (int)hn, host + 1);
+		if (!colon || (*colon && *colon != ':') || inet_pton(AF_INET6, h, &a6) != 1) {
+			snprintf(why, len, "bad [IPv6 address]");
+			return -1;
+		}
+		colon = *colon ? colon : NULL;
+	} else {
+		colon = strchr(host, ':');
+		hn = colon ? (size_t)(colon - host) : strlen(host);
+		if (!name_valid(NAME_HOSTNAME, host, hn)) {
+			snprintf(why, len, "bad host (a hostname, an IPv4 address or [an IPv6 address])");
+			return -1;
+		}
+	}
+	if (colon && !ssh_port_ok(colon + 1)) {
+		snprintf(why, len, "bad port `%s' (1 to 65535)", colon + 1);
+		return -1;
+	}
+	return 0;
+}
+
 static void st_node(struct parser *p)
 {
 	bool have_underlay = false;
@@ -708,9 +756,18 @@ static void st_node(struct parser *p)
 		}
 		if (!opt_once(p, i, node_opts, &seen) ||
 		    !(v = arg(p, i, !strcmp(o, "underlay") ? "an IPv4 or IPv6 address" :
-			      !strcmp(o, "capacity") ? "a number of hosts" : "a rate")))
+			      !strcmp(o, "capacity") ? "a number of hosts" :
+			      !strcmp(o, "ssh") ? "[USER@]HOST[:PORT]" : "a rate")))
 			return;
-		if (!strcmp(o, "underlay")) {
+		if (!strcmp(o, "ssh")) {
+			char why[128];
+
+			if (topo_ssh_check(v, why, sizeof(why))) {
+				err(p, i + 1, "bad ssh target `%s': %s", v, why);
+				return;
+			}
+			snprintf(n->ssh, sizeof(n->ssh), "%s", v);
+		} else if (!strcmp(o, "underlay")) {
 			if (!node_underlay(p, i, n))
 				return;
 			have_underlay = true;

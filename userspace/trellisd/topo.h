@@ -18,6 +18,7 @@
 #define TOPO_NAME_LEN	32	/* slice, host, node and lan names, with NUL */
 #define TOPO_IFNAME_LEN	16	/* IFNAMSIZ */
 #define TOPO_HOSTNAME_LEN 65
+#define TOPO_SSH_LEN	128	/* a node's `ssh [USER@]HOST[:PORT]', with NUL */
 
 /* Where in the file a statement or token was. */
 struct loc {
@@ -40,6 +41,7 @@ struct tnode {
 	struct loc underlay_loc;
 	int capacity;		/* 0: unlimited */
 	uint64_t reservable_bps;	/* `reservable RATE'; 0: none declared */
+	char ssh[TOPO_SSH_LEN];	/* how --all reaches it; "": not given */
 	struct loc loc;
 };
 
@@ -248,6 +250,10 @@ int topo_node(const struct topo *t, const char *name);
 int topo_link(const struct topo *t, const char *name);
 /* The link and end holding host:ifname; returns the link index or -1. */
 int topo_find_end(const struct topo *t, int host, const char *ifname, size_t *end);
+
+/* 0 if s is a valid `ssh' target, [USER@]HOST[:PORT] (HOST a hostname,
+ * an IPv4 address or [an IPv6 address]); otherwise -1, and why in why[len]. */
+int topo_ssh_check(const char *s, char *why, size_t len);
 
 /* The deterministic GRE key of a link (FNV-1a of the slice name and the link
  * name); never 0. */
