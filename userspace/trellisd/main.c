@@ -10,6 +10,7 @@
 #include "sb.h"
 #include "egre.h"
 #include "api.h"
+#include "remote.h"
 
 static int cmd_help(int argc, char **argv);
 
@@ -17,11 +18,11 @@ static int cmd_help(int argc, char **argv);
 static const struct command commands[] = {
 	{ "help",	cmd_help,	"help" },
 	{ "check",	cmd_check,	"check FILE [--show]   (--show: addresses and generated routing configurations)" },
-	{ "up",		cmd_up,		"up FILE [--node NAME] [--backend egre|gretap|auto]" },
-	{ "down",	cmd_down,	"down SLICE|FILE" },
-	{ "status",	cmd_status,	"status [--json] [SLICE]" },
+	{ "up",		cmd_up,		"up FILE [--node NAME] [--backend egre|gretap|auto] | up FILE --all (on every node, over ssh)" },
+	{ "down",	cmd_down,	"down SLICE|FILE [--all]" },
+	{ "status",	cmd_status,	"status [--json] [SLICE] | status SLICE --all [--json]" },
 	{ "exec",	cmd_exec,	"exec SLICE HOST [--] [CMD [ARGS...]]" },
-	{ "apply",	cmd_apply,	"apply FILE [--node NAME] [--backend egre|gretap|auto]" },
+	{ "apply",	cmd_apply,	"apply FILE [--node NAME] [--backend egre|gretap|auto] | apply FILE --all" },
 	{ "logs",	cmd_logs,	"logs SLICE HOST [DAEMON]" },
 	{ "link",	cmd_link,	"link set SLICE HOST:IF DISCIPLINE...|none | link up|down SLICE HOST:IF" },
 	{ "sb", cmd_sb, "sb add DEV DEV [carrier-follow] | del DEV | show [DEV] | monitor" },
@@ -31,8 +32,11 @@ static const struct command commands[] = {
 	{ "events",	cmd_events,	"events   (follow the daemon's events, one JSON object a line)" },
 	{ "import",	cmd_import,	"import GRAPH.graphml|GRAPH.gml [--nodes N] [--routing ospf|ospf6|isis|bgp] [--daemon frr|bird|mixed] [--km-delay US] [-o OUT.topo] ..." },
 	{ "graph",	cmd_graph,	"graph FILE|SLICE -o OUT.svg|OUT.png|OUT.dot [--layout dot|neato|fdp|sfdp|circo]" },
-	{ "validate",	cmd_validate,	"validate SLICE [--timeout SECONDS]   (adjacencies, loopback reachability, expect lines)" },
+	{ "validate",	cmd_validate,	"validate SLICE [--all] [--timeout SECONDS]   (adjacencies, loopback reachability, expect lines)" },
 	{ "capture",	cmd_capture,	"capture SLICE HOST:IF [-w FILE|-] [-c COUNT] [--tunnel]   (pcap of a link end, or of its GRE packets)" },
+	{ "version",	cmd_version,	"version" },
+	{ "receive",	cmd_receive,	"receive SLICE [--new|--remove]   (for --all: the slice's files, tar on stdin)" },
+	{ "precheck",	cmd_precheck,	"precheck FILE --node NAME [--for up|apply] [--backend B]   (for --all)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -99,6 +103,12 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		cmd_help(0, NULL);
 		return 2;
+	}
+	{
+		int rc = cluster_main(argc - 1, argv + 1);	/* --all */
+
+		if (rc >= 0)
+			return rc;
 	}
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
