@@ -167,6 +167,19 @@ static const struct example examples[] = {
 	  "link r2:eth1-r3:eth0 key 1419805901 mtu 0\n"
 	  "  r2:eth1 host 1 addrs 10.0.23.1/30 disc -\n"
 	  "  r3:eth0 host 2 addrs 10.0.23.2/30 disc -\n" },
+	{ "lan-two-node.topo",
+	  "slice lan-two-node\n"
+	  "node alpha underlay 192.0.2.1 capacity 0\n"
+	  "node beta underlay 192.0.2.2 capacity 0\n"
+	  "host h1 hostname h1 node 0\n"
+	  "host h2 hostname h2 node 0\n"
+	  "host h3 hostname h3 node 1\n"
+	  "host h4 hostname h4 node 1\n"
+	  "lan seg key 2671351476 mtu 0\n"
+	  "  h1:eth0 host 0 addrs 10.0.0.1/24 disc -\n"
+	  "  h2:eth0 host 1 addrs 10.0.0.2/24 disc -\n"
+	  "  h3:eth0 host 2 addrs 10.0.0.3/24 disc -\n"
+	  "  h4:eth0 host 3 addrs 10.0.0.4/24 disc (own) delay 5000000 jitter 0 loss 0 duplicate 0 reorder 0 corrupt 0 rate 0 limit 0\n" },
 	{ "lan.topo",
 	  "slice lan\n"
 	  "host h1 hostname h1 node -1\n"
