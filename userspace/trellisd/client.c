@@ -162,7 +162,9 @@ int client_run(int argc, char **argv, int *status)
 	err = api_send(fd, req, stdio, 3);
 	json_object_put(req);
 	api_conn_init(&c, fd);
-	reply = err ? NULL : api_recv(&c);
+	/* Even if the request could not go: a daemon that refused the
+	 * connection at once (too many of ours) left its reason. */
+	reply = api_recv(&c);
 	if (!reply) {
 		errorf("%s: the daemon did not reply (%s)", argv[0],
 		       err ? strerror(-err) : errno ? strerror(errno) : "it closed the connection");
