@@ -461,6 +461,12 @@ static int egre_newlink(struct net *src_net, struct net_device *dev,
 	if (t->cfg & EGRE_CFG_V6) {
 		dev->needed_headroom = EGRE_MAX_ENCAP_LEN6 + 2;
 		dev->max_mtu = IP_MAX_MTU - EGRE_MAX_ENCAP_LEN6;
+		/* The core checked IFLA_MTU against the IPv4 maximum. */
+		if (dev->mtu > dev->max_mtu) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_MTU],
+					    "MTU too large for an IPv6 underlay");
+			return -EINVAL;
+		}
 	}
 	if (!tb[IFLA_MTU])
 		dev->mtu = egre_default_mtu(t, t->cfg);

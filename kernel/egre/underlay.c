@@ -252,8 +252,8 @@ static rx_handler_result_t egre_underlay_rx6(struct sk_buff **pskb)
 	    !egre_maybe_early6(skb) || !egre_ipv6_input_plain(net, skb))
 		return RX_HANDLER_PASS;
 
+	idev = __in6_dev_get(skb->dev);
 	skb = skb_share_check(skb, GFP_ATOMIC);
-	idev = __in6_dev_get(skb ? skb->dev : (*pskb)->dev);
 	if (!skb) {
 		__IP6_INC_STATS(net, idev, IPSTATS_MIB_INDISCARDS);
 		return RX_HANDLER_CONSUMED;
@@ -274,8 +274,9 @@ static rx_handler_result_t egre_underlay_rx6(struct sk_buff **pskb)
 
 	res = egre_rcv_early(egre_pernet(net), skb, true);
 	if (res == RX_HANDLER_PASS) {
+		/* The GRE header pulls may have moved the data. */
 		__skb_push(skb, sizeof(*ip6h));
-		skb_postpush_rcsum(skb, ip6h, sizeof(*ip6h));
+		skb_postpush_rcsum(skb, skb->data, sizeof(*ip6h));
 		return res;
 	}
 	__IP6_UPD_PO_STATS(net, idev, IPSTATS_MIB_IN, rx_len);

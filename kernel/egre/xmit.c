@@ -141,6 +141,9 @@ static netdev_tx_t egre_xmit6(struct sk_buff *skb, struct net_device *dev,
 	struct flowi6 fl6;
 	u8 tclass, hop;
 
+	/* The flow label is hashed from the inner flow: dissect it while the
+	 * headers are the inner ones. */
+	skb_get_hash(skb);
 	tclass = egre_cfg_tos(cfg);
 	if (cfg & EGRE_CFG_TOS_INHERIT) {
 		tclass = ip_tunnel_get_dsfield(ip_hdr(skb), skb);
