@@ -520,16 +520,21 @@ static void load_rpath(struct cl *c, size_t i)
 	free(dir);
 }
 
+/* In a worker: rpath is the worker's own (run_all's caller loads it). */
 static int step_check(struct cl *c, size_t i, int out)
 {
-	const char *argv[] = { "precheck", c->rpath[i], "--node", c->nodes[i].name, "--for",
-			       c->verb, c->backend ? "--backend" : NULL, c->backend, NULL };
 	int st = step_reach(c, i, out);
 
 	if (st || (st = step_send(c, i, out)))
 		return st;
 	load_rpath(c, i);
-	return remote_trellisd(&c->r, &c->nodes[i], argv, -1, out, out, false);
+	{
+		const char *argv[] = { "precheck", c->rpath[i], "--node", c->nodes[i].name,
+				       "--for", c->verb, c->backend ? "--backend" : NULL,
+				       c->backend, NULL };
+
+		return remote_trellisd(&c->r, &c->nodes[i], argv, -1, out, out, false);
+	}
 }
 
 static int step_build(struct cl *c, size_t i, int out)
@@ -627,6 +632,8 @@ static int cluster_up(struct cl *c)
 		free(built);
 		return 1;
 	}
+	for (size_t i = 0; i < c->t.n_nodes; i++)
+		load_rpath(c, i);
 	run_all(c, NULL, step_build, "build");
 	for (size_t i = 0; i < c->t.n_nodes; i++) {
 		built[i] = !c->st[i];
@@ -829,8 +836,12 @@ static int cluster_topo(struct cl *c, const char *arg)
 	return 0;
 bad:
 	diag_print(&dg);
+	if (!c->real)
+		errorf("%s --all: %s: %s", c->verb, arg, strerror(errno));
+	else
+		errorf("%s %s --all: %zu error%s, nothing changed", c->verb, arg, dg.n,
+		       dg.n == 1 ? "" : "s");
 	diag_free(&dg);
-	errorf("%s %s --all: %zu error%s, nothing changed", c->verb, arg, dg.n, dg.n == 1 ? "" : "s");
 	return 1;
 }
 
