@@ -205,8 +205,8 @@ struct egre_tunnel *egre_lookup6(struct egre_net *en,
 				 const struct in6_addr *local, u32 key);
 int egre_rcv(struct sk_buff *skb);
 int egre_rcv6(struct sk_buff *skb);
-rx_handler_result_t egre_rcv_early(struct egre_net *en, struct sk_buff *skb,
-				   bool v6);
+rx_handler_result_t egre_rcv_early(struct egre_net *en, struct sk_buff *skb);
+rx_handler_result_t egre_rcv_early6(struct egre_net *en, struct sk_buff *skb);
 int egre_err(struct sk_buff *skb, u32 info);
 int egre_err6(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 	      u8 code, int offset, __be32 info);
@@ -214,8 +214,8 @@ int egre_err6(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 /* underlay.c */
 void egre_early_learn(struct egre_tunnel *t, const struct sk_buff *skb);
 void egre_early_learn6(struct egre_tunnel *t, const struct sk_buff *skb);
-bool egre_early_valid(struct egre_tunnel *t, const struct sk_buff *skb,
-		      bool v6);
+bool egre_early_valid(const struct egre_tunnel *t, const struct sk_buff *skb);
+bool egre_early_valid6(struct egre_tunnel *t, const struct sk_buff *skb);
 void egre_underlay_hold(struct net_device *underlay);
 void egre_underlay_release(struct net_device *underlay);
 

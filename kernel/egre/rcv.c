@@ -306,15 +306,15 @@ int egre_rcv6(struct sk_buff *skb)
  * the outer IPv4 (@v6: IPv6) header and pulled it, so skb->data is at the
  * GRE header.  Returns PASS, with the skb unchanged past its IP header,
  * when the packet must go through IP instead. */
-rx_handler_result_t egre_rcv_early(struct egre_net *en, struct sk_buff *skb,
-				   bool v6)
+static __always_inline rx_handler_result_t
+__egre_rcv_early(struct egre_net *en, struct sk_buff *skb, bool v6)
 {
 	enum egre_net_drop why;
 	struct egre_tunnel *t;
 	int hlen;
 
 	t = egre_classify(en, skb, &hlen, &why, v6);
-	if (!t || !egre_early_valid(t, skb, v6))
+	if (!t || !(v6 ? egre_early_valid6(t, skb) : egre_early_valid(t, skb)))
 		return RX_HANDLER_PASS;
 	this_cpu_inc(t->early->rx);
 	if (!egre_decap(t, skb, hlen))
@@ -326,6 +326,16 @@ rx_handler_result_t egre_rcv_early(struct egre_net *en, struct sk_buff *skb,
 	/* skb->dev is now the tunnel: the core runs its receive next, in the
 	 * same loop, without another trip through the backlog. */
 	return RX_HANDLER_ANOTHER;
+}
+
+rx_handler_result_t egre_rcv_early(struct egre_net *en, struct sk_buff *skb)
+{
+	return __egre_rcv_early(en, skb, false);
+}
+
+rx_handler_result_t egre_rcv_early6(struct egre_net *en, struct sk_buff *skb)
+{
+	return __egre_rcv_early(en, skb, true);
 }
 
 /* ICMP about a packet we sent: skb->data is the quoted outer IPv4 header.

@@ -137,22 +137,26 @@ void egre_early_learn6(struct egre_tunnel *t, const struct sk_buff *skb)
 		WRITE_ONCE(t->early_key, key);
 }
 
-bool egre_early_valid(struct egre_tunnel *t, const struct sk_buff *skb,
-		      bool v6)
+bool egre_early_valid(const struct egre_tunnel *t, const struct sk_buff *skb)
 {
-	struct net *net = dev_net(skb->dev);
-	long key;
+	long key = egre_route_key(skb->dev, rt_genid_ipv4(dev_net(skb->dev)),
+				  ip_hdr(skb)->tos);
 
-	if (v6) {
-		key = egre_route_key6(skb->dev, rt_genid_ipv6(net));
-		if (key != READ_ONCE(t->early_key))
-			this_cpu_write(t->early->sample6, key);
-	} else {
-		key = egre_route_key(skb->dev, rt_genid_ipv4(net),
-				     ip_hdr(skb)->tos);
-	}
 	return key >= 0 && key == READ_ONCE(t->early_key) &&
 	       skb->dev->ifindex == READ_ONCE(t->link);
+}
+
+/* A packet that is not taken samples the generation for the IPv6 path it
+ * takes instead (egre_early_learn6). */
+bool egre_early_valid6(struct egre_tunnel *t, const struct sk_buff *skb)
+{
+	long key = egre_route_key6(skb->dev, rt_genid_ipv6(dev_net(skb->dev)));
+
+	if (key >= 0 && key == READ_ONCE(t->early_key) &&
+	    skb->dev->ifindex == READ_ONCE(t->link))
+		return true;
+	this_cpu_write(t->early->sample6, key);
+	return false;
 }
 
 /* Whether anything but the route lookup stands between this namespace's
@@ -272,7 +276,7 @@ static rx_handler_result_t egre_underlay_rx6(struct sk_buff **pskb)
 	skb_reset_transport_header(skb);
 	skb_postpull_rcsum(skb, ip6h, sizeof(*ip6h));
 
-	res = egre_rcv_early(egre_pernet(net), skb, true);
+	res = egre_rcv_early6(egre_pernet(net), skb);
 	if (res == RX_HANDLER_PASS) {
 		/* The GRE header pulls may have moved the data. */
 		__skb_push(skb, sizeof(*ip6h));
@@ -328,7 +332,7 @@ static rx_handler_result_t egre_underlay_rx(struct sk_buff **pskb)
 	__skb_pull(skb, sizeof(*iph));
 	skb_reset_transport_header(skb);
 
-	res = egre_rcv_early(egre_pernet(net), skb, false);
+	res = egre_rcv_early(egre_pernet(net), skb);
 	if (res == RX_HANDLER_PASS) {
 		__skb_push(skb, sizeof(*iph));
 		return res;
