@@ -387,6 +387,33 @@ int state_create(const struct topo *t, const char *text_path)
 	return state_write_keys(t);
 }
 
+/* Calls fn for each key of t: every link's and lan's, and every tunnel key
+ * of a lan across nodes (named LAN/A-B). */
+static void each_key(const struct topo *t, void (*fn)(uint32_t, const char *, size_t, void *),
+		     void *arg)
+{
+	for (size_t i = 0; i < t->n_links; i++) {
+		const struct link *l = &t->links[i];
+		char name[sizeof(l->name) + 2 * TOPO_NAME_LEN + 2];
+
+		fn(l->key, l->name, i, arg);
+		for (int a = 0; l->kind == LINK_LAN && a < (int)t->n_nodes; a++)
+			for (int b = a + 1; b < (int)t->n_nodes && topo_lan_on(t, l, a); b++) {
+				if (!topo_lan_on(t, l, b))
+					continue;
+				snprintf(name, sizeof(name), "%s/%s-%s", l->name, t->nodes[a].name,
+					 t->nodes[b].name);
+				fn(topo_lan_key(t, i, a, b), name, i, arg);
+			}
+	}
+}
+
+static void print_key(uint32_t key, const char *name, size_t li, void *m)
+{
+	(void)li;
+	fprintf(m, "%u %s\n", key, name);
+}
+
 int state_write_keys(const struct topo *t)
 {
 	char path[PATH_MAX], *text = NULL;
@@ -394,8 +421,7 @@ int state_write_keys(const struct topo *t)
 	FILE *m = open_memstream(&text, &size);
 	int err;
 
-	for (size_t i = 0; i < t->n_links; i++)
-		fprintf(m, "%u %s\n", t->links[i].key, t->links[i].name);
+	each_key(t, print_key, m);
 	fclose(m);
 	spath(path, sizeof(path), t->slice, "keys");
 	err = write_file(path, text);
@@ -449,6 +475,27 @@ char **state_slices(void)
 	return names;
 }
 
+struct key_seen {
+	const struct topo *t;
+	uint32_t key;
+	const char *other, *slice;
+	bool report;
+	int ret;
+};
+
+static void check_key(uint32_t key, const char *name, size_t li, void *arg)
+{
+	struct key_seen *ks = arg;
+	const struct link *l = &ks->t->links[li];
+
+	if (key != ks->key)
+		return;
+	if (ks->report)
+		fprintf(stderr, "%s:%d:%d: GRE key %u of `%s' is already used by `%s' of the deployed slice `%s' (set another with `key N')\n",
+			ks->t->path, l->loc.line, l->loc.col, key, name, ks->other, ks->slice);
+	ks->ret = -1;
+}
+
 int state_check_keys(const struct topo *t, bool report)
 {
 	char **slices = state_slices();
@@ -465,20 +512,16 @@ int state_check_keys(const struct topo *t, bool report)
 		if (!f)
 			continue;
 		while (fgets(line, sizeof(line), f)) {
+			struct key_seen ks = { .t = t, .slice = *s, .report = report };
 			char name[200];
 			unsigned int key;
 
 			if (sscanf(line, "%u %199s", &key, name) != 2)
 				continue;
-			for (size_t i = 0; i < t->n_links; i++) {
-				if (t->links[i].key != key)
-					continue;
-				if (report)
-					fprintf(stderr, "%s:%d:%d: GRE key %u of `%s' is already used by `%s' of the deployed slice `%s' (set another with `key N')\n",
-						t->path, t->links[i].loc.line, t->links[i].loc.col,
-						key, t->links[i].name, name, *s);
-				ret = -1;
-			}
+			ks.key = key;
+			ks.other = name;
+			each_key(t, check_key, &ks);
+			ret |= ks.ret;
 		}
 		fclose(f);
 	}
