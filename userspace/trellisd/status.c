@@ -141,19 +141,25 @@ static struct json_object *peer_tunnels(const struct topo *t, int node, int peer
 		struct json_object *o;
 		char tun[IFNAMSIZ];
 		unsigned int flags;
+		uint32_t key = k->key;
 		int n0, n1;
 
-		if (k->kind != LINK_P2P || k->n_ends != 2)
-			continue;
-		n0 = t->hosts[k->ends[0].host].node;
-		n1 = t->hosts[k->ends[1].host].node;
-		if (!((n0 == node && n1 == peer) || (n1 == node && n0 == peer)))
-			continue;
-		snprintf(tun, sizeof(tun), "tg%08x", k->key);	/* deploy.c's cross_names() */
+		if (k->kind == LINK_LAN) {
+			/* A lan across nodes: its tunnel to peer (deploy.c). */
+			if (node < 0 || !topo_lan_on(t, k, node) || !topo_lan_on(t, k, peer))
+				continue;
+			key = topo_lan_key(t, l, node, peer);
+		} else {
+			n0 = t->hosts[k->ends[0].host].node;
+			n1 = t->hosts[k->ends[1].host].node;
+			if (!((n0 == node && n1 == peer) || (n1 == node && n0 == peer)))
+				continue;
+		}
+		snprintf(tun, sizeof(tun), "tg%08x", key);	/* deploy.c's cross_names() */
 		o = json_object_new_object();
 		dev_state(nl, tun, o, &flags);
 		JADD(o, "link", JSTR(k->name));
-		JADD(o, "key", JU64(k->key));
+		JADD(o, "key", JU64(key));
 		add_resv(o, rp, bps, t->slice, k->name);
 		json_object_array_add(tuns, o);
 	}
