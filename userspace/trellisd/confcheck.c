@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "confcheck.h"
+#include "host.h"
 #include "trellisd.h"
 
 #define VTYSH	"/usr/bin/vtysh"
@@ -150,6 +151,8 @@ static pid_t spawn(struct job *j)
 
 		if (fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(126);
+		if (nofile_restore)
+			nofile_restore();
 		if (j->bird)
 			execl(BIRD, "bird", "-p", "-c", j->file, (char *)NULL);
 		else

@@ -1051,6 +1051,7 @@ static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool 
 
 	setsid();
 	prctl(PR_SET_NAME, "trellis-sup");
+	nofile_restore();
 	/* Keep only the report pipe: trellisd's netlink sockets and namespace
 	 * descriptors must not live on in here. */
 	if (fd != 3) {

@@ -445,9 +445,9 @@ static int dep_userns(struct dep *d)
 		return dep_fail(d, "cannot give slice %s a range of user ids: %s", d->t->slice,
 				d->slot == -ENOSPC ? "all are taken" : strerror(-d->slot));
 	for (size_t i = 0; i < d->t->n_hosts; i++) {
-		if (!d->h[i].running || userns_foreign(d->h[i].netfd) != 1)
+		if (!d->h[i].running || userns_foreign(host_netfd(&d->h[i])) != 1)
 			continue;
-		fd = userns_owner(d->h[i].netfd);
+		fd = userns_owner(host_netfd(&d->h[i]));
 		if (fd >= 0) {
 			d->usernsfd = fd;
 			return 0;
@@ -461,12 +461,42 @@ static int dep_userns(struct dep *d)
 	return 0;
 }
 
+/* Holders starting at once, each reporting on a pipe of ours: a bound on
+ * the descriptors held, not on the parallelism that matters. */
+#define START_WINDOW 64
+
+/* Waits for host i's holder (started with host_fork()) and attaches to it. */
+static int attach_started(struct dep *d, size_t i, pid_t pid, int *ready)
+{
+	bool sw = i == d->t->n_hosts;
+	const char *name = sw ? SWITCH_HOST : d->t->hosts[i].name;
+	struct hrt *r = sw ? &d->sw : &d->h[i];
+	struct jentry e = { .kind = "host" };
+	char msg[300];
+	int err;
+
+	err = host_wait(*ready, msg, sizeof(msg));
+	*ready = -1;
+	if (err)
+		return dep_fail(d, "cannot start host %s: %s", name, msg);
+	err = host_attach(r, pid, d->rootfd);
+	if (err)
+		return dep_fail(d, "cannot reach host %s: %s", name, strerror(-err));
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	e.pid = r->pid;
+	e.start = r->start;
+	e.netino = r->netino;
+	e.mntino = r->mntino;
+	journal_add(d->t->slice, &d->j, &e);
+	return 0;
+}
+
 /* Starts the holders of the hosts in mask (and the switch if want_switch),
- * in parallel, and attaches to them. */
+ * START_WINDOW at a time, and attaches to them. */
 static int start_hosts(struct dep *d, const bool *mask, bool want_switch)
 {
 	struct topo *t = d->t;
-	size_t n = t->n_hosts + 1;
+	size_t n = t->n_hosts + 1, next = 0, pending = 0;
 	int *ready, ret = 0;
 	pid_t *pids;
 
@@ -475,6 +505,8 @@ static int start_hosts(struct dep *d, const bool *mask, bool want_switch)
 			return -1;
 	ready = calloc(n, sizeof(int));
 	pids = calloc(n, sizeof(pid_t));
+	for (size_t i = 0; i < n; i++)
+		ready[i] = -1;
 
 	for (size_t i = 0; i < n; i++) {
 		bool sw = i == t->n_hosts;
@@ -483,7 +515,6 @@ static int start_hosts(struct dep *d, const bool *mask, bool want_switch)
 		char dir[PATH_MAX];
 		int err, cg;
 
-		ready[i] = -1;
 		if (sw ? !want_switch : !mask[i])
 			continue;
 		if (step(d, sw ? "starting the switch namespace" : "starting a host"))
@@ -523,35 +554,16 @@ static int start_hosts(struct dep *d, const bool *mask, bool want_switch)
 		e.pid = pids[i];
 		e.start = proc_start(pids[i]);
 		journal_add(t->slice, &d->j, &e);
-	}
-	for (size_t i = 0; i < n; i++) {
-		bool sw = i == t->n_hosts;
-		const char *name = sw ? SWITCH_HOST : t->hosts[i].name;
-		struct hrt *r = sw ? &d->sw : &d->h[i];
-		struct jentry e = { .kind = "host" };
-		char msg[300];
-		int err;
-
-		if (ready[i] < 0)
-			continue;
-		err = host_wait(ready[i], msg, sizeof(msg));
-		ready[i] = -1;
-		if (err) {
-			dep_fail(d, "cannot start host %s: %s", name, msg);
-			goto fail;
+		for (pending++; pending > START_WINDOW; pending--) {
+			while (ready[next] < 0)
+				next++;
+			if (attach_started(d, next, pids[next], &ready[next]))
+				goto fail;
 		}
-		err = host_attach(r, pids[i], d->rootfd);
-		if (err) {
-			dep_fail(d, "cannot reach host %s: %s", name, strerror(-err));
-			goto fail;
-		}
-		snprintf(e.name, sizeof(e.name), "%s", name);
-		e.pid = r->pid;
-		e.start = r->start;
-		e.netino = r->netino;
-		e.mntino = r->mntino;
-		journal_add(t->slice, &d->j, &e);
 	}
+	for (; next < n; next++)
+		if (ready[next] >= 0 && attach_started(d, next, pids[next], &ready[next]))
+			goto fail;
 	goto out;
 fail:
 	ret = -1;
@@ -746,7 +758,9 @@ static int create_lan(struct dep *d, size_t li, int mtu)
 		a.master = d->brx[li];
 		p.name = ep->ifname;
 		p.index = d->ifx[li][e] = h->next_index++;
-		p.netns_fd = h->netfd;
+		p.netns_fd = host_netfd(h);	/* kept open until the batch is sent */
+		if (p.netns_fd < 0)
+			return dep_fail(d, "cannot reach host %s: %s", ep->hname, strerror(-p.netns_fd));
 		nlh = nlb_msg(swbatch(d), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
 			      "cannot create %s:%s on lan %s", ep->hname, ep->ifname, l->name);
 		rtnl_veth(nlh, &a, &p);
@@ -1153,7 +1167,7 @@ static int config_host_early(struct dep *d, int hi)
 	rtnl_setlink(nlh, 1, NULL, 1, 0, -1);
 	for (size_t k = 0; k < h->n_loopbacks; k++)
 		queue_addr(d, hi, 1, &h->loopbacks[k], "lo", true);
-	if (h->n_sysctls && in_netns(d->h[hi].netfd, d->rootfd, write_sysctls, &job))
+	if (h->n_sysctls && host_in_netns(&d->h[hi], write_sysctls, &job))
 		return -1;
 	return 0;
 }
@@ -1585,7 +1599,7 @@ int dep_apply(struct dep *d, struct topo *old)
 				same = !strcmp(h->sysctls[k].key, oh->sysctls[k].key) &&
 				       !strcmp(h->sysctls[k].value, oh->sysctls[k].value);
 			if (!same) {
-				if (in_netns(d->h[i].netfd, d->rootfd, write_sysctls, &job))
+				if (host_in_netns(&d->h[i], write_sysctls, &job))
 					goto out;
 				changes++;
 			}

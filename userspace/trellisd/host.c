@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -197,6 +198,7 @@ static __attribute__((noreturn)) void holder_main(const char *name, const char *
 	/* First of all, so that nothing the host does is outside it. */
 	if (cgroup_enter(cgfd))
 		child_fail(fd, "joining the slice's cgroup");
+	nofile_restore();
 	setsid();
 	if (usernsfd >= 0) {
 		if (slice_net_uts(usernsfd))
@@ -319,34 +321,77 @@ static unsigned long ns_inode(pid_t pid, const char *ns)
 	return stat(path, &st) ? 0 : (unsigned long)st.st_ino;
 }
 
-int host_attach(struct hrt *r, pid_t pid, int rootfd)
+/* The holder's network namespace, if the holder is still the process r
+ * names: opened first and checked after, so a pid reused in between fails
+ * the check.  An fd, or -errno. */
+static int holder_netns(const struct hrt *r)
 {
 	char path[64];
-	int err;
+	int fd;
 
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)r->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	if (proc_start(r->pid) != r->start) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+/* The hosts whose sockets are open, oldest first from nl_ring_next. */
+static struct hrt *nl_ring[HOST_NL_OPEN];
+static unsigned int nl_ring_next;
+
+static void nl_ring_forget(const struct hrt *r)
+{
+	for (unsigned int i = 0; i < HOST_NL_OPEN; i++)
+		if (nl_ring[i] == r)
+			nl_ring[i] = NULL;
+}
+
+/* nl's open(): a socket inside the host, in place of the oldest one open. */
+static int host_nl_open(struct nl *nl, void *arg)
+{
+	struct hrt *r = arg, *old = nl_ring[nl_ring_next];
+	int fd = r->netfd, err;
+
+	if (old) {
+		nl_close(old->nl);
+		nl_ring[nl_ring_next] = NULL;
+	}
+	if (fd < 0)
+		fd = holder_netns(r);
+	if (fd < 0)
+		return fd;
+	err = setns(fd, CLONE_NEWNET) ? -errno : nl_sock_open(nl, NETLINK_ROUTE);
+	if (setns(r->rootfd, CLONE_NEWNET))
+		abort();	/* we would go on working in the wrong namespace */
+	if (fd != r->netfd)
+		close(fd);
+	if (err)
+		return err;
+	nl_ring[nl_ring_next] = r;
+	nl_ring_next = (nl_ring_next + 1) % HOST_NL_OPEN;
+	return 0;
+}
+
+int host_attach(struct hrt *r, pid_t pid, int rootfd)
+{
 	memset(r, 0, sizeof(*r));
 	r->netfd = -1;
+	r->rootfd = rootfd;
 	r->pid = pid;
 	r->start = proc_start(pid);
 	r->netino = ns_inode(pid, "net");
 	r->mntino = ns_inode(pid, "mnt");
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	r->netfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->netfd < 0 || !r->start)
+	if (!r->start || !r->netino)
 		return -ESRCH;
 	r->nl = malloc(sizeof(*r->nl));
 	if (!r->nl)
 		return -ENOMEM;
-	if (setns(r->netfd, CLONE_NEWNET))
-		return -errno;
-	err = nl_open(r->nl, NETLINK_ROUTE);
-	if (setns(rootfd, CLONE_NEWNET))
-		abort();	/* we would go on working in the wrong namespace */
-	if (err) {
-		free(r->nl);
-		r->nl = NULL;
-		return err;
-	}
+	nl_lazy(r->nl, host_nl_open, r);
 	r->running = true;
 	r->next_index = 100;
 	return 0;
@@ -355,6 +400,7 @@ int host_attach(struct hrt *r, pid_t pid, int rootfd)
 void host_detach(struct hrt *r)
 {
 	if (r->nl) {
+		nl_ring_forget(r);
 		nl_close(r->nl);
 		free(r->nl);
 	}
@@ -363,6 +409,46 @@ void host_detach(struct hrt *r)
 	r->nl = NULL;
 	r->netfd = -1;
 	r->running = false;
+}
+
+int host_netfd(struct hrt *r)
+{
+	if (r->netfd < 0)
+		r->netfd = holder_netns(r);
+	return r->netfd;
+}
+
+int host_in_netns(struct hrt *r, int (*fn)(void *), void *arg)
+{
+	int fd = r->netfd >= 0 ? r->netfd : holder_netns(r), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = in_netns(fd, r->rootfd, fn, arg);
+	if (fd != r->netfd)
+		close(fd);
+	return ret;
+}
+
+static struct rlimit nofile_orig;
+static bool nofile_raised;
+
+void nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (nofile_raised || getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	nofile_orig = rl;
+	rl.rlim_cur = rl.rlim_max;
+	/* Refused only if the hard limit is above fs.nr_open: keep ours. */
+	nofile_raised = !setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+void nofile_restore(void)
+{
+	if (nofile_raised && !setrlimit(RLIMIT_NOFILE, &nofile_orig))
+		nofile_raised = false;
 }
 
 bool host_alive(const struct jentry *e)
@@ -435,6 +521,7 @@ int host_enter_as(pid_t pid, bool as_slice)
 	};
 	int fds[3], user = -1, pidns = -1, err;
 
+	nofile_restore();	/* what runs inside is not trellisd */
 	err = cgroup_join_holder(pid);
 	if (err)
 		return err;

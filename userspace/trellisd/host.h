@@ -22,13 +22,23 @@
 #include "nl.h"
 #include "state.h"
 
+/*
+ * A running host as trellisd works on it.  Nothing here holds a descriptor
+ * for long: nl opens its socket inside the host when it is first used and
+ * closes it again once HOST_NL_OPEN other hosts' sockets were opened after
+ * it, so that a slice of thousands of hosts deploys under a small limit of
+ * open files.
+ */
+#define HOST_NL_OPEN 64
+
 struct hrt {
 	bool running;
 	pid_t pid;
 	unsigned long long start;
 	unsigned long netino, mntino;
-	int netfd;		/* /proc/PID/ns/net, or -1 */
-	struct nl *nl;		/* NETLINK_ROUTE socket inside, or NULL */
+	int netfd;		/* /proc/PID/ns/net once host_netfd() asked, or -1 */
+	int rootfd;		/* our own netns, to come back to (the caller's) */
+	struct nl *nl;		/* NETLINK_ROUTE inside, lazy (nl_lazy()); NULL if not attached */
 	int next_index;		/* the ifindex to give its next interface */
 };
 
@@ -42,10 +52,28 @@ pid_t host_fork(const char *name, const char *hostname, const char *hostdir,
 		bool overlay, int cgfd, int usernsfd, uid_t idbase, int *ready_fd);
 /* Waits for the holder's report; 0 or -1 with the message in err. */
 int host_wait(int ready_fd, char *err, size_t len);
-/* Fills r for the running holder pid: namespace fds and inodes, a netlink
- * socket inside its netns (rootfd: our own netns, to come back to). */
+/* Fills r for the running holder pid: namespace inodes, a netlink socket
+ * inside its netns opened when first used (rootfd: our own netns, to come
+ * back to; it must stay open while r is attached). */
 int host_attach(struct hrt *r, pid_t pid, int rootfd);
 void host_detach(struct hrt *r);
+/* The host's network namespace, opened on first call and kept until
+ * host_detach() (for requests queued with it, such as a veth peer's
+ * IFLA_NET_NS_FD), or -errno. */
+int host_netfd(struct hrt *r);
+/* Runs fn inside the host's network namespace and comes back. */
+int host_in_netns(struct hrt *r, int (*fn)(void *), void *arg);
+
+/*
+ * The open-files limit.  up, apply and serve raise trellisd's soft limit to
+ * the hard one (nofile_raise()); every process trellisd leaves behind or
+ * starts a program in (holders, the supervisor, daemons, run and exec) gets
+ * the limit trellisd was started with back (nofile_restore()): programs
+ * that use select() or size tables by the limit break above 1024.
+ */
+void nofile_raise(void);
+/* Weak: code linked without host.c (unit tests) has nothing to restore. */
+void nofile_restore(void) __attribute__((weak));
 
 /* Start time of a process (clock ticks since boot), 0 if it is gone. */
 unsigned long long proc_start(pid_t pid);

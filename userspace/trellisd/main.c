@@ -10,6 +10,7 @@
 #include "sb.h"
 #include "egre.h"
 #include "api.h"
+#include "host.h"
 #include "remote.h"
 
 static int cmd_help(int argc, char **argv);
@@ -95,6 +96,10 @@ static int dispatch(const struct command *c, int argc, char **argv)
 		       c->name, api_socket_path());
 		return 1;
 	}
+	/* Thousands of hosts need more descriptors than a user's default soft
+	 * limit; what trellisd starts gets that limit back (host.h). */
+	if (c->fn == cmd_up || c->fn == cmd_apply || c->fn == cmd_serve)
+		nofile_raise();
 	return c->fn(argc, argv);
 }
 

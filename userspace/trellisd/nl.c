@@ -10,11 +10,10 @@
 
 #include "nl.h"
 
-int nl_open(struct nl *nl, int bus)
+int nl_sock_open(struct nl *nl, int bus)
 {
 	int one = 1;
 
-	memset(nl, 0, sizeof(*nl));
 	nl->sock = mnl_socket_open(bus);
 	if (!nl->sock)
 		return -errno;
@@ -30,8 +29,32 @@ int nl_open(struct nl *nl, int bus)
 		return err;
 	}
 	nl->portid = mnl_socket_get_portid(nl->sock);
-	nl->seq = (unsigned int)time(NULL);
 	return 0;
+}
+
+int nl_open(struct nl *nl, int bus)
+{
+	memset(nl, 0, sizeof(*nl));
+	nl->seq = (unsigned int)time(NULL);
+	return nl_sock_open(nl, bus);
+}
+
+void nl_lazy(struct nl *nl, int (*open)(struct nl *nl, void *arg), void *arg)
+{
+	nl->sock = NULL;
+	nl->portid = 0;
+	nl->seq = (unsigned int)time(NULL);
+	nl->open = open;
+	nl->open_arg = arg;
+	nl->err[0] = '\0';
+}
+
+/* A socket to talk on: nl's own, or a lazy one opened now. */
+static int nl_ready(struct nl *nl)
+{
+	if (nl->sock)
+		return 0;
+	return nl->open ? nl->open(nl, nl->open_arg) : -EBADF;
 }
 
 void nl_close(struct nl *nl)
@@ -87,8 +110,12 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	unsigned int seq = nlh->nlmsg_seq;
 	char rbuf[NL_BUFSIZE];
+	int err;
 
 	nl->err[0] = '\0';
+	err = nl_ready(nl);
+	if (err)
+		return err;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 
@@ -259,8 +286,10 @@ int nlb_flush(struct nl_batch *b)
 
 	if (!b->n)
 		return b->err;
-	if (mnl_socket_sendto(nl->sock, b->buf, len) < 0) {
+	err = nl_ready(nl);
+	if (!err && mnl_socket_sendto(nl->sock, b->buf, len) < 0)
 		err = -errno;
+	if (err) {
 		if (!b->err) {
 			b->err = err;
 			snprintf(b->failed, sizeof(b->failed), "%s: %s", b->desc[0], strerror(-err));

@@ -13,6 +13,10 @@ struct nl {
 	struct mnl_socket *sock;
 	unsigned int portid;
 	unsigned int seq;
+	/* A socket opened when first needed (nl_lazy()): called with sock
+	 * NULL, it opens one with nl_sock_open().  0 or -errno. */
+	int (*open)(struct nl *nl, void *arg);
+	void *open_arg;
 	char err[256];		/* the kernel's extack message of the last failure */
 	char buf[NL_BUFSIZE];
 };
@@ -23,6 +27,11 @@ struct nl {
 
 /* bus is NETLINK_ROUTE or NETLINK_GENERIC. Returns 0 or -errno. */
 int nl_open(struct nl *nl, int bus);
+/* No socket yet: nl_talk() and nlb_flush() call open(nl, arg) whenever nl
+ * has none, first or after nl_close() (to bound the descriptors held). */
+void nl_lazy(struct nl *nl, int (*open)(struct nl *nl, void *arg), void *arg);
+/* Opens a socket for nl, keeping its sequence numbers, buffer and error. */
+int nl_sock_open(struct nl *nl, int bus);
 void nl_close(struct nl *nl);
 
 /* Starts a request of the given type in nl->buf; NLM_F_REQUEST | NLM_F_ACK
