@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# egre under churn: module unload with devices and traffic (10 times; 100
-# with TRELLIS_FULL=1, or EGRE_LIFECYCLE_ROUNDS),
+# egre under churn: module unload with devices and traffic (4 times; 100
+# with TRELLIS_FULL=1, or EGRE_LIFECYCLE_ROUNDS), changelink (24 times; 80),
 # namespace deletion, device deletion, underlay removal and changelink, all
 # while a flood runs.  The harness fails the run on any oops/BUG/WARN.
 #
@@ -18,9 +18,9 @@ source "$(dirname "$0")/../lib.sh"
 
 KO=$TOP/kernel/egre/egre.ko
 if [ -n "${TRELLIS_FULL:-}" ]; then
-	ROUNDS=${EGRE_LIFECYCLE_ROUNDS:-100}
+	ROUNDS=${EGRE_LIFECYCLE_ROUNDS:-100} TOGGLES=40
 else
-	ROUNDS=${EGRE_LIFECYCLE_ROUNDS:-10}
+	ROUNDS=${EGRE_LIFECYCLE_ROUNDS:-4} TOGGLES=12
 fi
 
 ns_add hostA egre-lifeA
@@ -95,7 +95,7 @@ check "ping over e after all that" wait_for 120 ip netns exec "$hostB" ping -c 1
 # --- 2. changelink under traffic --------------------------------------------
 toggle() {
 	local i
-	for ((i = 0; i < 40; i++)); do
+	for ((i = 0; i < TOGGLES; i++)); do	# a multiple of 4: ends on case 3
 		for h in "$hostA" "$hostB"; do
 			case $((i % 4)) in
 			0) ip netns exec "$h" trellisd egre set e csum seq ttl 17 tos 0x20 ;;
@@ -106,7 +106,7 @@ toggle() {
 		done
 	done
 }
-check "changelink 80 times under the flood" toggle
+check "changelink $((TOGGLES * 2)) times under the flood" toggle
 check_output "settings are the last ones set" "ttl 64 tos 0 pmtudisc nocsum noseq mtu 1458" \
 	ip netns exec "$hostA" trellisd egre show e
 check "ping over e after the changes" wait_for 120 ip netns exec "$hostB" ping -c 1 -W 1 203.0.113.1
