@@ -475,32 +475,89 @@ char **state_slices(void)
 	return names;
 }
 
-struct key_seen {
-	const struct topo *t;
+/* The file's GRE keys, sorted: one lookup per deployed key instead of a
+ * scan of the file's (a check beside deployed slices of thousands of links
+ * was quadratic). */
+struct fkey {
 	uint32_t key;
-	const char *other, *slice;
-	bool report;
-	int ret;
+	size_t li, seq;
+	char *name;
 };
 
-static void check_key(uint32_t key, const char *name, size_t li, void *arg)
-{
-	struct key_seen *ks = arg;
-	const struct link *l = &ks->t->links[li];
+struct fkeys {
+	struct fkey *k;
+	size_t n, cap;
+};
 
-	if (key != ks->key)
-		return;
-	if (ks->report)
-		fprintf(stderr, "%s:%d:%d: GRE key %u of `%s' is already used by `%s' of the deployed slice `%s' (set another with `key N')\n",
-			ks->t->path, l->loc.line, l->loc.col, key, name, ks->other, ks->slice);
-	ks->ret = -1;
+static void collect_key(uint32_t key, const char *name, size_t li, void *arg)
+{
+	struct fkeys *fk = arg;
+
+	if (fk->n == fk->cap) {
+		fk->cap = fk->cap ? 2 * fk->cap : 64;
+		fk->k = realloc(fk->k, fk->cap * sizeof(*fk->k));
+		if (!fk->k)
+			abort();
+	}
+	fk->k[fk->n] = (struct fkey){ .key = key, .li = li, .seq = fk->n, .name = strdup(name) };
+	fk->n++;
+}
+
+static int fkey_cmp(const void *a, const void *b)
+{
+	const struct fkey *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The first of the file's keys equal to key, or fk->n. */
+static size_t fkey_find(const struct fkeys *fk, uint32_t key)
+{
+	size_t lo = 0, hi = fk->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fk->k[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Reports every key of the file equal to a deployed slice's key line. */
+static int check_key_line(const struct topo *t, const struct fkeys *fk, const char *slice,
+			  const char *line, bool report)
+{
+	char other[200];
+	unsigned int key;
+	int ret = 0;
+
+	if (sscanf(line, "%u %199s", &key, other) != 2)
+		return 0;
+	for (size_t i = fkey_find(fk, key); i < fk->n && fk->k[i].key == key; i++) {
+		const struct link *l = &t->links[fk->k[i].li];
+
+		if (report)
+			fprintf(stderr, "%s:%d:%d: GRE key %u of `%s' is already used by `%s' of the deployed slice `%s' (set another with `key N')\n",
+				t->path, l->loc.line, l->loc.col, key, fk->k[i].name, other, slice);
+		ret = -1;
+	}
+	return ret;
 }
 
 int state_check_keys(const struct topo *t, bool report)
 {
 	char **slices = state_slices();
+	struct fkeys fk = { 0 };
 	int ret = 0;
 
+	each_key(t, collect_key, &fk);
+	if (fk.n)
+		qsort(fk.k, fk.n, sizeof(*fk.k), fkey_cmp);
 	for (char **s = slices; *s; s++) {
 		char path[PATH_MAX], line[256];
 		FILE *f;
@@ -511,23 +568,16 @@ int state_check_keys(const struct topo *t, bool report)
 		f = fopen(path, "re");
 		if (!f)
 			continue;
-		while (fgets(line, sizeof(line), f)) {
-			struct key_seen ks = { .t = t, .slice = *s, .report = report };
-			char name[200];
-			unsigned int key;
-
-			if (sscanf(line, "%u %199s", &key, name) != 2)
-				continue;
-			ks.key = key;
-			ks.other = name;
-			each_key(t, check_key, &ks);
-			ret |= ks.ret;
-		}
+		while (fgets(line, sizeof(line), f))
+			ret |= check_key_line(t, &fk, *s, line, report);
 		fclose(f);
 	}
 	for (char **s = slices; *s; s++)
 		free(*s);
 	free(slices);
+	for (size_t i = 0; i < fk.n; i++)
+		free(fk.k[i].name);
+	free(fk.k);
 	return ret;
 }
 
