@@ -613,22 +613,60 @@ static int journal_append(const char *path, const char *line)
 	return err;
 }
 
+static bool jentry_same(const struct jentry *a, const struct jentry *b)
+{
+	return !strcmp(a->kind, b->kind) && !strcmp(a->name, b->name);
+}
+
+/* The index slot of e's kind and name: theirs, or the empty one to take. */
+static size_t journal_slot(const struct journal *j, const struct jentry *e)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (const char *c = e->kind; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ull;
+	for (const char *c = e->name; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ull;
+	for (size_t s = h & (j->cap - 1);; s = (s + 1) & (j->cap - 1))
+		if (!j->slot[s] || jentry_same(&j->e[j->slot[s] - 1], e))
+			return s;
+}
+
+/* Indexes every entry, with room for twice as many. */
+static void journal_index(struct journal *j)
+{
+	size_t cap = 64;
+
+	while (cap < 4 * (j->n + 1))
+		cap *= 2;
+	free(j->slot);
+	j->slot = calloc(cap, sizeof(*j->slot));
+	if (!j->slot)
+		abort();
+	j->cap = cap;
+	for (size_t i = 0; i < j->n; i++)
+		j->slot[journal_slot(j, &j->e[i])] = i + 1;
+	j->indexed = j->n;
+}
+
 /* Puts e in j, in place of the entry of the same kind and name if any (a
- * host's second line, once its namespaces are ready, replaces the first). */
+ * host's second line, once its namespaces are ready, replaces the first);
+ * a hash index keeps a journal of thousands of hosts linear to build. */
 static void journal_put(struct journal *j, const struct jentry *e)
 {
-	size_t i;
+	size_t s;
 
-	for (i = 0; i < j->n; i++)
-		if (!strcmp(j->e[i].kind, e->kind) && !strcmp(j->e[i].name, e->name))
-			break;
-	if (i == j->n) {
+	if (j->indexed != j->n || !j->slot || j->cap < 2 * (j->n + 1))
+		journal_index(j);
+	s = journal_slot(j, e);
+	if (!j->slot[s]) {
 		j->e = realloc(j->e, (j->n + 1) * sizeof(*j->e));
 		if (!j->e)
 			abort();
-		j->n++;
+		j->slot[s] = ++j->n;
+		j->indexed = j->n;
 	}
-	j->e[i] = *e;
+	j->e[j->slot[s] - 1] = *e;
 }
 
 int journal_add(const char *slice, struct journal *j, const struct jentry *e)
@@ -725,8 +763,8 @@ int journal_save(const char *slice, const struct journal *j)
 void journal_free(struct journal *j)
 {
 	free(j->e);
-	j->e = NULL;
-	j->n = 0;
+	free(j->slot);
+	memset(j, 0, sizeof(*j));
 }
 
 static void diag_errno(struct diag *d, const char *path)

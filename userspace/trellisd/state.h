@@ -45,6 +45,9 @@ struct jentry {
 struct journal {
 	struct jentry *e;
 	size_t n;
+	/* journal_put()'s index by kind and name: positions in e + 1, 0 for
+	 * none; rebuilt when n is not what it indexed (an entry dropped). */
+	size_t *slot, cap, indexed;
 };
 
 #define RUNDIR_MODE 0711
