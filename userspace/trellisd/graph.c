@@ -31,6 +31,7 @@
 #include "state.h"
 #include "topo.h"
 #include "trellisd.h"
+#include "tools.h"
 
 #define OPER_UP 6	/* IF_OPER_UP */
 #define OPER_UNKNOWN 0	/* tunnels that are up say unknown */
@@ -517,7 +518,7 @@ static int parse_args(int argc, char **argv, const char **in, const char **out,
 	return *in && *out ? 0 : -1;
 }
 
-int cmd_graph(int argc, char **argv)
+int tools_graph(int argc, char **argv)
 {
 	const char *in = NULL, *out = NULL, *layout = "dot", *format;
 	struct drawing dr = { 0 };

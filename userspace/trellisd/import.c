@@ -23,6 +23,7 @@
 #include "partition.h"
 #include "topo.h"
 #include "trellisd.h"
+#include "tools.h"
 
 #define EARTH_RADIUS_KM 6371.0
 /* `addressing auto' gives a /31 per link from 10.0.0.0/16 unless told
@@ -645,7 +646,7 @@ static void import_free(struct import *im)
 	free(im->degree);
 }
 
-int cmd_import(int argc, char **argv)
+int tools_import(int argc, char **argv)
 {
 	struct import im = { 0 };
 	double t0 = now();

@@ -21,8 +21,8 @@ int cmd_apply(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
-int cmd_import(int argc, char **argv);	/* import.c */
-int cmd_graph(int argc, char **argv);	/* graph.c */
+int cmd_import(int argc, char **argv);	/* tools.c: import.c in trellisd-tools.so */
+int cmd_graph(int argc, char **argv);	/* tools.c: graph.c in trellisd-tools.so */
 int cmd_validate(int argc, char **argv);	/* validate.c */
 int cmd_capture(int argc, char **argv);	/* capture.c */
 
