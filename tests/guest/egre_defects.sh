@@ -28,7 +28,7 @@ require_cmd ethtool python3 tc unshare depmod
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 have_scapy=1
-$PY -c 'import scapy.all' 2>/dev/null || have_scapy=0
+$PY -c 'import scapy.layers.l2' 2>/dev/null || have_scapy=0
 
 # ---------------------------------------------------------------------------
 # 2. No autoload.
@@ -193,7 +193,12 @@ scapy_send()	# python statements building list "pkts"; sends them on A's ul
 {
 	ip netns exec "$hostA" $PY - "$1" <<-'EOF'
 	import sys
-	from scapy.all import Dot1Q, Ether, GRE, ICMP, IP, Raw, conf, sendp
+	# Only the layers used: scapy.all takes tens of seconds under TCG.
+	from scapy.config import conf
+	from scapy.layers.inet import ICMP, IP
+	from scapy.layers.l2 import GRE, Dot1Q, Ether
+	from scapy.packet import Raw
+	from scapy.sendrecv import sendp
 	conf.verb = 0
 	pkts = []
 	exec(sys.argv[1])
