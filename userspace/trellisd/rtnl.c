@@ -107,8 +107,9 @@ void rtnl_gretap_any(struct nlmsghdr *nlh, const struct ldev *d, const struct pr
 	mnl_attr_put(nlh, IFLA_GRE_REMOTE, len, &remote->addr);
 	mnl_attr_put_u32(nlh, IFLA_GRE_IKEY, htonl(key));
 	mnl_attr_put_u32(nlh, IFLA_GRE_OKEY, htonl(key));
-	mnl_attr_put_u16(nlh, IFLA_GRE_IFLAGS, htons(GRE_KEY));
-	mnl_attr_put_u16(nlh, IFLA_GRE_OFLAGS, htons(GRE_KEY));
+	/* GRE_KEY is big-endian already (linux/if_tunnel.h). */
+	mnl_attr_put_u16(nlh, IFLA_GRE_IFLAGS, GRE_KEY);
+	mnl_attr_put_u16(nlh, IFLA_GRE_OFLAGS, GRE_KEY);
 	mnl_attr_put_u8(nlh, IFLA_GRE_TTL, 64);
 	if (v6)
 		mnl_attr_put_u32(nlh, IFLA_GRE_FLAGS, IP6_TNL_F_IGN_ENCAP_LIMIT);
