@@ -55,6 +55,7 @@ struct cl {
 	struct rnode *nodes;
 	char **rpath;		/* the topology on each node */
 	int *st;		/* each worker's exit status */
+	bool *built;		/* up: the nodes where it succeeded */
 };
 
 typedef int (*step_fn)(struct cl *c, size_t i, int out);
@@ -584,6 +585,15 @@ static int step_down(struct cl *c, size_t i, int out)
 	return st;
 }
 
+/* After a failed up: down where it built; elsewhere (its up undid itself)
+ * only the copied files removed. */
+static int step_rollback(struct cl *c, size_t i, int out)
+{
+	if (c->built[i])
+		return step_down(c, i, out);
+	return c->nodes[i].local ? 0 : step_unsend(c, i, out);
+}
+
 static int step_reach_down(struct cl *c, size_t i, int out)
 {
 	int st = step_reach(c, i, out);
@@ -634,6 +644,7 @@ static int cluster_up(struct cl *c)
 
 	if (!built)
 		abort();
+	c->built = built;
 	run_all(c, NULL, step_check, "check");
 	if (report_failed(c, "check", "fails the checks")) {
 		errorf("%s %s --all: nothing built", c->verb, c->slice);
@@ -642,6 +653,7 @@ static int cluster_up(struct cl *c)
 				built[i] = received(c, i);
 			run_all(c, built, step_unsend, "undo");
 		}
+		c->built = NULL;
 		free(built);
 		return 1;
 	}
@@ -657,10 +669,8 @@ static int cluster_up(struct cl *c)
 	if (bad && !strcmp(c->verb, "up")) {
 		fprintf(stderr, "trellisd: up %s --all: rolling back the %zu node%s that built\n",
 			c->slice, c->t.n_nodes - bad, c->t.n_nodes - bad == 1 ? "" : "s");
-		run_all(c, built, step_down, "undo");
+		run_all(c, NULL, step_rollback, "undo");
 		for (size_t i = 0; i < c->t.n_nodes; i++) {
-			if (!built[i])
-				continue;
 			print_out(c, i, "undo", stderr);
 			if (c->st[i])
 				errorf("up %s --all: node %s did not roll back (see above)", c->slice,
@@ -673,6 +683,7 @@ static int cluster_up(struct cl *c)
 	if (!bad)
 		printf("trellisd: %s %s --all: %zu nodes in %.1f s\n", c->verb, c->slice,
 		       c->t.n_nodes, now() - t0);
+	c->built = NULL;
 	free(built);
 	return bad ? 1 : 0;
 }
