@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # trellisd serve: the daemon owns the slices, users in group trellis act on
-# their own slices only, policy.conf quotas are exact, a topology's files
-# are read as its user, the API refuses bad names, events are published,
-# and a daemon killed in the middle of a deploy leaves a slice completed or
-# rolled back.
+# their own slices only, a slice's state is private to root and read by its
+# owner through the daemon, policy.conf quotas are exact, a user's
+# connections are capped, a topology's files are read as its user, the API
+# refuses bad names, events are published, and a daemon killed in the
+# middle of a deploy leaves a slice completed or rolled back.
 #
 #   root:   trellisd serve --policy $tmp/policy.conf   (/run/trellis/trellisd.sock,
-#           group trellis, mode 0660)
+#           group trellis, mode 0660), started as systemd starts it with
+#           Delegate=yes: in $UNIT, a cgroup marked trusted.delegate (after
+#           a restart, in $UNIT/serve, as DelegateSubgroup=serve does)
 #   alice (trellis)  slice sa:  a1 eth0 ---- eth0 a2   (198.51.100.0/24)
 #   bob   (trellis)  slice sb:  b1 eth0 ---- eth0 b2   (192.0.2.0/24)
 #   carol (not in trellis)
@@ -72,10 +75,32 @@ answers()
 	python3 -c 'import socket, sys
 socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$SOCK"
 }
+# The cgroup systemd would delegate to trellisd.service.
+UNIT=/sys/fs/cgroup/trl-serve.service
+delegated=
+# systemd enables the controllers a Delegate=yes unit is given.
+echo "+memory +pids +cpu" > /sys/fs/cgroup/cgroup.subtree_control
+mkdir "$UNIT"
+defer rm -f /run/trellis/.cgroup
+defer rmdir "$UNIT"
+defer rmdir "$UNIT/serve"
+if python3 -c 'import os, sys; os.setxattr(sys.argv[1], "trusted.delegate", b"1")' "$UNIT"; then
+	delegated=1
+	CGT=$UNIT/trellis
+else
+	CGT=/sys/fs/cgroup/trellis
+fi
 serve_pid=
 start_serve()	# (environment: the daemon's)
 {
-	"$T" serve --policy "$tmp/policy.conf" >> "$tmp/serve.log" 2>&1 &
+	local cg=/sys/fs/cgroup
+
+	if [ -n "$delegated" ]; then
+		cg=$UNIT
+		[ -d "$UNIT/serve" ] && cg=$UNIT/serve
+	fi
+	(echo "$BASHPID" > "$cg/cgroup.procs" && exec "$T" serve --policy "$tmp/policy.conf") \
+		>> "$tmp/serve.log" 2>&1 &
 	serve_pid=$!
 	wait_for 60 answers
 }
@@ -107,6 +132,43 @@ if wait $pa; then ok "alice: up sa beside bob's up"; else fail "alice: up sa bes
 if wait $pb; then ok "bob: up sb beside alice's up"; else fail "bob: up sb beside alice's up" "$(cat "$tmp/bob.up")"; fi
 check_value "sa belongs to alice" "$(id -u alice)" cat /run/trellis/sa/owner
 check_value "sb belongs to bob" "$(id -u bob)" cat /run/trellis/sb/owner
+if [ -n "$delegated" ]; then
+	check_value "delegated cgroup: the daemon moved into UNIT/serve" "0::/trl-serve.service/serve" \
+		cat "/proc/$serve_pid/cgroup"
+	check "delegated cgroup: sa's hosts are in UNIT/trellis/sa" test -d "$UNIT/trellis/sa/host-a1"
+	check_fails "delegated cgroup: nothing in /sys/fs/cgroup/trellis" test -e /sys/fs/cgroup/trellis
+	check_value "delegated cgroup: UNIT's children have memory, pids and cpu" "cpu memory pids" \
+		bash -c "tr ' ' '\n' < $UNIT/cgroup.subtree_control | grep -xE 'cpu|memory|pids' | sort | xargs"
+	check_value "delegated cgroup: recorded for root's commands by hand" "$UNIT" cat /run/trellis/.cgroup
+else
+	skip "delegated cgroup" "cannot set trusted.delegate on $UNIT"
+fi
+check_value "sa's cgroup: memory.max from policy (2 x 256M)" 536870912 cat "$CGT/sa/memory.max"
+check_value "sa's cgroup: no swap beside it" 0 cat "$CGT/sa/memory.swap.max"
+
+# --- a slice's state is root's; its owner reads it through the daemon --------
+check_value "state: /run/trellis is 0711, sa's directory 0700" "711 700" \
+	bash -c "stat -c %a /run/trellis /run/trellis/sa | xargs"
+for f in topology source journal keys owner limits; do
+	check "state: bob cannot read sa/$f" \
+		bash -c "test -s /run/trellis/sa/$f && ! runuser -u bob -- cat /run/trellis/sa/$f"
+done
+check_fails "state: alice reads sa's files through the daemon only" as alice cat /run/trellis/sa/topology
+check_fails "state: bob cannot list the slices" as bob ls /run/trellis
+check_error "bob: status of sa refused" "slice sa belongs to alice, not to bob" as bob "$T" status sa
+check_value "bob: status lists his slices only" "sb" \
+	bash -c "cd $tmp/bob && runuser -u bob -- $T status --json | jq -r '.[].slice' | xargs"
+check_value "alice: status lists her slices only" "sa" \
+	bash -c "cd $tmp/alice && runuser -u alice -- $T status --json | jq -r '.[].slice' | xargs"
+check_error "bob: graph of sa refused" "slice sa belongs to alice, not to bob" \
+	as bob "$T" graph sa -o sa.svg
+check_fails "bob: no picture of sa" test -e "$tmp/bob/sa.svg"
+check "alice: graph of her slice through the daemon" as alice "$T" graph sa -o sa.svg
+check_value "alice: the picture is hers, with her slice's hosts" "alice 2" \
+	bash -c "echo \$(stat -c %U $tmp/alice/sa.svg) \$(grep -c '<title>a[12]</title>' $tmp/alice/sa.svg)"
+check_error "alice: graph cannot write where she cannot" "Permission denied" \
+	as alice "$T" graph sa -o /etc/trellis-sa.svg
+check_fails "alice: no picture in /etc" test -e /etc/trellis-sa.svg
 check "alice: exec into her slice" as alice "$T" exec sa a1 -- ping -c 1 -W 5 198.51.100.2
 check "bob: exec into his slice" as bob "$T" exec sb b1 -- ping -c 1 -W 5 192.0.2.2
 check_value "exec: the command's exit status comes back" 7 \
@@ -142,6 +204,27 @@ check_value "sa: nothing changed by bob's requests" "$before" \
 check "sa: still forwarding" as alice "$T" exec sa a1 -- ping -c 1 -W 5 198.51.100.2
 check_value "sa: no qdisc from bob's link set" "" \
 	bash -c "$T exec sa a1 -- tc qdisc show dev eth0 | grep -w netem; true"
+
+# --- at most 16 connections of one user at once ------------------------------
+# bob holds 16 connections that say nothing (each keeps a worker for up to
+# 60 s); his 17th is refused at once, alice is served meanwhile.
+runuser -u bob -- python3 -c 'import os, signal, socket, sys
+held = []
+for i in range(16):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); held.append(s)
+print("held", os.getpid(), flush=True)
+signal.pause()' "$SOCK" > "$tmp/held16" 2>&1 &
+wait_for 30 grep -q held "$tmp/held16"
+holder16=$(awk '{ print $2 }' "$tmp/held16")
+check_error "bob: a 17th connection refused" \
+	"quota: bob has 16 connections open to the daemon (at most 16 at once per user)" \
+	as bob "$T" status
+check "alice: served while bob is at his cap" as alice "$T" status sa
+kill "$holder16"
+check "bob: served again once his connections closed" wait_for 60 as bob "$T" status sb
+check "the daemon logs the refused connection" grep -q \
+	"^trellisd: serve: refused bob (uid $(id -u bob)) connection: quota: bob has 16 connections open" \
+	"$tmp/serve.log"
 
 check_error "carol (not in trellis): up refused" "Permission denied" as carol "$T" status
 check_error "carol: no in-process fallback" "cannot reach the daemon" as carol "$T" down sa
@@ -347,6 +430,11 @@ for i in $(seq 100); do
 	"$T" up "$tmp/m$i.topo" > /dev/null 2>&1 && n=$((n + 1))
 done
 check_value "100 one-host slices up through the daemon" 100 echo "$n"
+# Root's slices have no limits from policy.conf: the defaults.
+check_value "m1 (root's): memory.max by default, a quarter of the node's RAM" \
+	$(( $(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo) / 4 / 4 * 4096 )) \
+	cat "$CGT/m1/memory.max"
+check_value "m1: pids.max by default, 256 + 64" 320 cat "$CGT/m1/pids.max"
 echo "# daemon VmRSS: $rss0 kB with no slice, $(rss) kB with $n slices"
 n=0
 for i in $(seq 100); do "$T" down "m$i" > /dev/null 2>&1 && n=$((n + 1)); done
