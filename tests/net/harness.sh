@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # guests: 3
+# check-full only
 # The harness itself: N guests on one segment (scripts/vm-net), each
 # reaching every other by ping and over ssh, as tests/net/*.sh take for
-# granted.
+# granted. (make check skips it: multinode_all, which make check runs,
+# cannot pass without all of this; `tests/run harness` runs it.)
 #
 #   +-- n1 --+  +-- n2 --+  +-- n3 --+
 #   | eth0   |  | eth0   |  | eth0   |
