@@ -1051,7 +1051,6 @@ static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool 
 
 	setsid();
 	prctl(PR_SET_NAME, "trellis-sup");
-	nofile_restore();
 	/* Keep only the report pipe: trellisd's netlink sockets and namespace
 	 * descriptors must not live on in here. */
 	if (fd != 3) {
@@ -1060,6 +1059,7 @@ static __attribute__((noreturn)) void sup_main(const struct topo *t, const bool 
 		fd = 3;
 	}
 	close_range(4, ~0U, 0);
+	nofile_restore();	/* once trellisd's descriptors are closed */
 	null = open("/dev/null", O_RDWR);
 	dup2(null, 0);
 	dup2(null, 1);

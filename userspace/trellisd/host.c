@@ -118,6 +118,7 @@ static __attribute__((noreturn)) void reap_forever(pid_t must_live)
 		dup2(null, 2);
 	}
 	close_range(3, ~0U, 0);
+	nofile_restore();	/* only once trellisd's descriptors are closed */
 	if (chdir("/")) {
 		/* stay where we are */
 	}
@@ -198,7 +199,6 @@ static __attribute__((noreturn)) void holder_main(const char *name, const char *
 	/* First of all, so that nothing the host does is outside it. */
 	if (cgroup_enter(cgfd))
 		child_fail(fd, "joining the slice's cgroup");
-	nofile_restore();
 	setsid();
 	if (usernsfd >= 0) {
 		if (slice_net_uts(usernsfd))
@@ -521,7 +521,6 @@ int host_enter_as(pid_t pid, bool as_slice)
 	};
 	int fds[3], user = -1, pidns = -1, err;
 
-	nofile_restore();	/* what runs inside is not trellisd */
 	err = cgroup_join_holder(pid);
 	if (err)
 		return err;
@@ -589,6 +588,9 @@ int host_enter_as(pid_t pid, bool as_slice)
 		if (err)
 			return err;
 	}
+	/* What runs inside is not trellisd.  Not before: the soft limit may be
+	 * below descriptors trellisd holds, and opening one more would fail. */
+	nofile_restore();
 	return chdir("/") ? -errno : 0;
 }
 
