@@ -1197,6 +1197,43 @@ static int start_runs(struct dep *d, int hi)
 	return 0;
 }
 
+/* Inside the switch namespace: IPv6 off for every device (lan_quiet()). */
+static int switch_no_ipv6(void *arg)
+{
+	static const char *const paths[] = { "/proc/sys/net/ipv6/conf/default/disable_ipv6",
+					     "/proc/sys/net/ipv6/conf/all/disable_ipv6" };
+	struct dep *d = arg;
+
+	for (int i = 0; i < 2; i++) {
+		int fd = open(paths[i], O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 && errno == ENOENT)
+			return 0;	/* a kernel without IPv6 */
+		if (fd < 0 || write(fd, "1", 1) != 1) {
+			if (fd >= 0)
+				close(fd);
+			return dep_fail(d, "cannot turn IPv6 off in the switch namespace: %s",
+					strerror(errno));
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/*
+ * The switch namespace is plumbing: its bridges and ports must not speak
+ * on the slice's lans, nor across nodes to the other members.  With IPv6
+ * on, each would send router solicitations for ever (with backoff).
+ */
+static int lan_quiet(struct dep *d)
+{
+	int err = host_in_netns(&d->sw, switch_no_ipv6, d);
+
+	if (err < 0 && !d->err[0])
+		dep_fail(d, "cannot enter the switch namespace: %s", strerror(-err));
+	return err ? -1 : 0;
+}
+
 /*
  * Builds the objects selected: hosts in hmask (new: started and fully
  * configured), links in lmask (created and configured).  Hosts not in hmask
@@ -1210,6 +1247,8 @@ static int build(struct dep *d, const bool *hmask, const bool *lmask)
 	for (size_t l = 0; l < t->n_links; l++)
 		want_switch |= lmask[l] && t->links[l].kind == LINK_LAN;
 	if (start_hosts(d, hmask, want_switch && !d->sw.running))
+		return -1;
+	if (want_switch && lan_quiet(d))
 		return -1;
 
 	for (size_t l = 0; l < t->n_links; l++)
