@@ -277,9 +277,9 @@ check_grew "taken early again" "$e0" "$(early)"
 
 # A lightweight tunnel (BPF lwt_in dropping long packets) on the local
 # route: IPv6 input runs it on every packet, so it must not be skipped.
-# The route is deleted and added again: "ip -6 route replace" added a
-# second route beside the kernel's here, and the lookup kept using the
-# kernel's.
+# The route is deleted and added again: IPv6 takes metric 0 for its
+# default, 1024, so "ip -6 route replace ... metric 0" adds a second route
+# beside the kernel's (metric 0), and the lookup keeps using the kernel's.
 lwt_local_route()
 {
 	ip -n "$hostB" -6 route del local 2001:db8::2 dev ul table local 2>/dev/null
