@@ -25,7 +25,7 @@
 #
 # The guests wait for each other at each phase: a side that has passed
 # phase N adds 192.0.2.(100 + 10 N + 1|2)/32 to its eth0, the other pings it.
-# cost: 80
+# cost: 70
 source "$(dirname "$0")/../lib.sh"
 require_cmd nft ping jq
 
