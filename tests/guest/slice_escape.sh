@@ -384,15 +384,18 @@ escape "a1's own ip_forward is not the node's" \
 	sh -c '"$1" exec esc a1 -- sh -c "echo $((1 - $2)) > /proc/sys/net/ipv4/ip_forward" && [ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$2" ]' sh "$T" "$fwd"
 
 # --- 6. a fork bomb and a memory hog ------------------------------------------------
-# The limits are what /etc/trellis/policy.conf gives a slice; here the test
-# plays the node's administrator and writes them into esc's cgroup.
+# No policy.conf: esc has trellisd's default limits, which nothing here
+# changes: pids.max 256 + 64 per host, memory.max a quarter of the node's
+# RAM (in whole pages), no swap.
 cg=/sys/fs/cgroup/trellis/esc
-if [ ! -f "$cg/pids.max" ] || [ ! -f "$cg/memory.max" ] || [ ! -f "$cg/cpu.max" ]; then
-	skip "refused: a1's fork bomb and memory hog" "no cgroup with pids, memory and cpu limits for the slice ($cg)"
+pids_max=$((256 + 64 * 3))
+mem_max=$(( $(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo) / 4 / 4 * 4096 ))
+if [ ! -f "$cg/pids.max" ] || [ ! -f "$cg/memory.max" ]; then
+	skip "refused: a1's fork bomb and memory hog" "no cgroup with pids and memory limits for the slice ($cg)"
 else
-	echo 200 > "$cg/pids.max"
-	echo $((96 << 20)) > "$cg/memory.max"
-	echo "50000 100000" > "$cg/cpu.max"
+	check_value "esc's pids.max is the default, 256 + 3 x 64" "$pids_max" cat "$cg/pids.max"
+	check_value "esc's memory.max is the default, a quarter of the node's RAM" "$mem_max" \
+		cat "$cg/memory.max"
 	X python3 -c '
 import os
 while True:
@@ -402,7 +405,7 @@ while True:
         pass' >/dev/null 2>&1 &
 	bomb_hit() { [ "$(awk '$1 == "max" { print $2 }' "$cg/pids.events")" -gt 0 ]; }
 	escape "a1's fork bomb stops at the slice's pids.max" wait_for 120 bomb_hit
-	echo "	esc holds $(cat "$cg/pids.current") processes (pids.max 200)"
+	echo "	esc holds $(cat "$cg/pids.current") processes (pids.max $pids_max)"
 	escape "the node still starts processes during the fork bomb" \
 		sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true || exit 1; done'
 	escape "ospf-ring forwards during the fork bomb" \
@@ -416,6 +419,9 @@ while True:
     a.append(bytearray(1 << 20))' >/dev/null 2>&1
 	escape "a2's memory hog is killed at the slice's memory.max" \
 		sh -c '[ "$(awk '"'"'$1 == "oom_kill" { print $2 }'"'"' "$1/memory.events")" -gt 0 ]' sh "$cg"
+	echo "	esc's memory peaked at $(( $(cat "$cg/memory.peak" 2>/dev/null || echo 0) >> 20 )) MiB (memory.max $((mem_max >> 20)) MiB)"
+	escape "the node still starts processes after the memory hog" \
+		sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true || exit 1; done'
 	escape "ospf-ring forwards after the memory hog" \
 		all_answered "$T" exec "$S" r1 -- ping -c 5 -i 0.5 -W 2 -I 10.255.0.1 10.255.0.3
 fi
