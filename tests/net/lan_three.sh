@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # guests: 3
 # timeout: 1500
-# cost: 100
+# cost: 75
 # A lan of four hosts across three machines (issue 18 part 4): h1 and h2 on
 # n1, h3 on n2, h4 on n3, one lan seg.  Each guest runs `trellisd up' with
 # the same file; the lan's bridge on each node has its members and one

@@ -26,7 +26,7 @@
 # The two guests wait for each other at each phase: a side that has passed
 # phase N adds 192.0.2.(100 + 10 N + 1|2)/32 to its eth0, the other pings it.
 # timeout: 2400
-# cost: 170
+# cost: 100
 source "$(dirname "$0")/../lib.sh"
 require_cmd vtysh jq ping
 [ -x /usr/lib/frr/ospfd ] || { skip "gretap_fallback" "FRR is not installed (scripts/deps)"; exit 0; }

@@ -27,7 +27,7 @@
 # The two guests wait for each other at each phase: a side that has passed
 # phase N adds 192.0.2.(100 + 10 N + 1|2)/32 to its eth0, the other pings it.
 # timeout: 1500
-# cost: 90
+# cost: 100
 source "$(dirname "$0")/../lib.sh"
 require_cmd jq python3 bridge nsenter
 
