@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# check-full only
 # From a Topology Zoo file to a validated network across two machines
 # (issue 16): tests/data/import/eurolab.graphml (28 PoPs, 43 links) is
 # imported with --nodes 2 --routing ospf --daemon mixed (14 FRR, 14 BIRD),

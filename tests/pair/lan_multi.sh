@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# check-full only
+# (make check runs lan_three, the same lan over three guests.)
 # A lan across two physical machines (issue 18 part 4): topo/lan-two-node.topo,
 # h1 and h2 on node alpha (guest a), h3 and h4 on node beta (guest b), all
 # four on lan seg.  Each guest runs `trellisd up' with the same file: the
