@@ -27,8 +27,10 @@ tmp=$(mktemp -d /tmp/trellisd-serve.XXXXXX)
 chmod 755 "$tmp"
 defer rm -rf "$tmp"
 # A copy: the shared tree's binary may be rebuilt while the daemon runs.
+# Its plugin (import, graph) goes beside it, where trellisd looks for it.
 T=$tmp/trellisd
 cp "$TRELLISD" "$T"
+cp "$(dirname "$TRELLISD")/trellisd-tools.so" "$tmp/"
 
 groupadd trellis
 for u in alice bob carol; do
@@ -116,9 +118,13 @@ defer stop_serve
 check_value "socket: group trellis, mode 0660" "srw-rw---- root trellis" \
 	stat -c '%A %U %G' "$SOCK"
 
-as alice "$T" events > "$tmp/events" 2>&1 &
+# Root's subscription sees every event; bob's only his own slices' and
+# the daemon's.
+"$T" events > "$tmp/events" 2>&1 &
 events_pid=$!
 defer kill $events_pid
+as bob "$T" events > "$tmp/events.bob" 2>&1 &
+defer kill $!
 
 line alice sa 198.51.100 a1 a2
 line bob sb 192.0.2 b1 b2
@@ -270,7 +276,7 @@ check "alice: link up again" as alice "$T" link up sa a2:eth0
 if insmod_built shortbridge 2>/dev/null; then
 	ip link add trl-ja type dummy && ip link add trl-jb type dummy
 	# A subscriber from now on: once it has a slice event, it has joins too.
-	as alice "$T" events > "$tmp/events2" 2>&1 &
+	"$T" events > "$tmp/events2" 2>&1 &
 	defer kill $!
 	relink()
 	{
@@ -450,6 +456,10 @@ check "events: the daemon's exit" grep -q '"event":"daemon","state":"exit"' "$tm
 check "events: the interrupted up rolled back" \
 	grep -q '"event":"slice","slice":"chain","state":"rolled-back"' "$tmp/events"
 check "events: a start after a crash" grep -q '"state":"start","pid":[0-9]*,"after":"crash"' "$tmp/events"
+check "events: bob sees his slice's" grep -q '"event":"slice","slice":"sb","state":"down"' "$tmp/events.bob"
+check "events: bob sees the daemon's" grep -q '"event":"daemon","state":"exit"' "$tmp/events.bob"
+check_fails "events: bob sees nothing of alice's slice sa" grep -q '"slice":"sa"' "$tmp/events.bob"
+check_fails "events: bob sees no shortbridge join" grep -q '"event":"join"' "$tmp/events.bob"
 kill $events_pid 2>/dev/null
 
 left_nothing()	# but the daemon's socket and events under /run/trellis

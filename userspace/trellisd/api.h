@@ -78,7 +78,7 @@ bool request_known(const char *name);
 void request_serve(int fd, const char *policy_path) __attribute__((noreturn));
 /* Replies to a subscriber once it is subscribed, then sends it every
  * event from then on (events.c); never returns. */
-void events_follow(int fd) __attribute__((noreturn));
+void events_follow(int fd, uid_t uid) __attribute__((noreturn));
 /* Completes or rolls back a change the last daemon left unfinished. */
 void request_recover(const char *policy_path);
 

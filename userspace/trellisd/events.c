@@ -4,7 +4,9 @@
  * $rundir/.events from the moment it subscribed, which every change
  * appends to (api_event()), and the shortbridge joins made and taken apart
  * in the root namespace, from the module's "events" multicast group
- * (joined as soon as the module is loaded).
+ * (joined as soon as the module is loaded).  A user other than root sees
+ * the events of their own slices and the daemon's own, not other users'
+ * slices or the joins (root's devices).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <json-c/json.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/shortbridge.h>
@@ -104,8 +107,28 @@ static int joins_read(struct joins *j, int fd)
 	return 0;
 }
 
-/* New lines of the events file from *pos on. */
-static int file_read(int ev, off_t *pos, int fd)
+/* Whether subscriber uid may see this event line: root sees all; others
+ * their own slices' events (with "owner") and the daemon's. */
+static bool visible(const char *line, size_t len, uid_t uid)
+{
+	struct json_object *ev, *v;
+	bool ok = false;
+
+	if (uid == 0)
+		return true;
+	ev = json_tokener_parse(strndupa(line, len));
+	if (!ev)
+		return false;
+	if (json_object_object_get_ex(ev, "owner", &v))
+		ok = json_object_get_int64(v) == (int64_t)uid;
+	else if (json_object_object_get_ex(ev, "event", &v))
+		ok = !strcmp(json_object_get_string(v), "daemon");
+	json_object_put(ev);
+	return ok;
+}
+
+/* New whole lines of the events file from *pos on, those uid may see. */
+static int file_read(int ev, off_t *pos, int fd, uid_t uid)
 {
 	char buf[65536];
 	struct stat st;
@@ -114,14 +137,24 @@ static int file_read(int ev, off_t *pos, int fd)
 	if (!fstat(ev, &st) && st.st_size < *pos)
 		*pos = 0;	/* truncated */
 	while ((n = pread(ev, buf, sizeof(buf), *pos)) > 0) {
-		if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
-			return -1;
-		*pos += n;
+		char *line = buf, *nl;
+
+		while ((nl = memchr(line, '\n', (size_t)(buf + n - line)))) {
+			size_t len = (size_t)(nl - line) + 1;
+
+			if (visible(line, len - 1, uid) &&
+			    send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len)
+				return -1;
+			line += len;
+		}
+		if (line == buf)
+			break;	/* a line still being written, or longer than buf */
+		*pos += line - buf;
 	}
 	return 0;
 }
 
-void events_follow(int fd)
+void events_follow(int fd, uid_t uid)
 {
 	int in = inotify_init1(IN_CLOEXEC), ev;
 	struct json_object *ok;
@@ -134,7 +167,9 @@ void events_follow(int fd)
 	if (in < 0 || ev < 0 || inotify_add_watch(in, api_events_path(), IN_MODIFY) < 0)
 		_exit(1);
 	pos = lseek(ev, 0, SEEK_END);
-	joins_open(&j);
+	j.fd = -1;
+	if (uid == 0)
+		joins_open(&j);
 	/* Subscribed from here on: then say so. */
 	ok = api_ok();
 	if (api_send(fd, ok, NULL, 0))
@@ -146,15 +181,15 @@ void events_follow(int fd)
 					{ .fd = j.fd, .events = POLLIN } };
 
 		/* Without the module, look for it again now and then. */
-		if (poll(pf, 3, j.fd < 0 ? 2000 : -1) < 0 && errno != EINTR)
+		if (poll(pf, 3, j.fd < 0 && uid == 0 ? 2000 : -1) < 0 && errno != EINTR)
 			_exit(1);
-		if (j.fd < 0)
+		if (j.fd < 0 && uid == 0)
 			joins_open(&j);
 		if (pf[0].revents)
 			_exit(0);	/* the client says nothing more: it went */
 		if ((pf[1].revents & POLLIN) && read(in, buf, sizeof(buf)) < 0)
 			_exit(1);
-		if (file_read(ev, &pos, fd))
+		if (file_read(ev, &pos, fd, uid))
 			_exit(0);
 		if ((pf[2].revents & POLLIN) && joins_read(&j, fd))
 			_exit(0);

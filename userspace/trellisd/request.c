@@ -103,6 +103,7 @@ struct req {
 	gid_t gids[MAX_GROUPS];
 	int n_gids;
 	char slice[TOPO_NAME_LEN];
+	uid_t owner;		/* the slice's, before the command ran */
 	struct topo t;		/* the request's topology, if any */
 	bool have_t;
 };
@@ -539,6 +540,7 @@ static void event_link(const struct req *r)
 	json_object_object_add(ev, "slice", json_object_new_string(r->argv[2]));
 	json_object_object_add(ev, "end", json_object_new_string(r->argv[3]));
 	json_object_object_add(ev, "state", json_object_new_string(r->argv[1]));
+	json_object_object_add(ev, "owner", json_object_new_int64(slice_owner(r->argv[2])));
 	api_event(ev);
 }
 
@@ -555,7 +557,7 @@ static void changed(const struct req *r)
 		slice_limits_record(r->slice);
 		api_event_slice(r->slice, "changed", (long)slice_owner(r->slice));
 	} else if (!strcmp(c, "down")) {
-		api_event_slice(r->slice, "down", (long)r->uid);
+		api_event_slice(r->slice, "down", (long)r->owner);
 	} else if (!strcmp(c, "link") && r->argc == 4 && strcmp(r->argv[1], "set")) {
 		event_link(r);
 	}
@@ -662,6 +664,7 @@ static int handle(struct req *r, const char *policy_path)
 		return 1;
 	if (r->cmd->flags & R_MUTATES)
 		inflight_begin(r);
+	r->owner = r->slice[0] && slice_exists(r->slice) ? slice_owner(r->slice) : r->uid;
 	if (!strcmp(r->cmd->name, "status") && r->uid != 0) {
 		client_uid = r->uid;
 		state_view(owned_by_client);	/* others' slices are private */
@@ -849,7 +852,7 @@ void request_serve(int fd, const char *policy_path)
 		if (r.uid != 0 && !member(&r, API_GROUP)) {
 			reply = api_error(API_DENIED, 2, "%s is not in group %s", r.user, API_GROUP);
 		} else {
-			events_follow(fd);	/* replies once subscribed */
+			events_follow(fd, r.uid);	/* replies once subscribed */
 		}
 	} else {
 		reply = run_command(&r, policy_path);
