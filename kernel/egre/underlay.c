@@ -159,6 +159,23 @@ bool egre_early_valid6(struct egre_tunnel *t, const struct sk_buff *skb)
 	return false;
 }
 
+/* What either family's early receive needs: no IPsec policy, VRF, route
+ * already attached, packet socket in the namespace or on the device. */
+static bool egre_input_plain(struct net *net, struct sk_buff *skb)
+{
+#ifdef CONFIG_XFRM
+	if (!__xfrm_check_nopolicy(net, skb, XFRM_POLICY_IN))
+		return false;
+#endif
+	if (netif_is_l3_slave(skb->dev) || skb_dst(skb))
+		return false;
+#if IS_ENABLED(CONFIG_PACKET)
+	if (!hlist_empty(&net->packet.sklist))
+		return false;
+#endif
+	return list_empty(&skb->dev->ptype_specific);
+}
+
 /* Whether anything but the route lookup stands between this namespace's
  * IPv4 input and a GRE packet's delivery to egre. */
 static bool egre_ipv4_input_plain(struct net *net, struct sk_buff *skb)
@@ -168,21 +185,11 @@ static bool egre_ipv4_input_plain(struct net *net, struct sk_buff *skb)
 	    rcu_access_pointer(net->nf.hooks_ipv4[NF_INET_LOCAL_IN]))
 		return false;
 #endif
-#ifdef CONFIG_XFRM
-	if (!__xfrm_check_nopolicy(net, skb, XFRM_POLICY_IN))
-		return false;
-#endif
-	if (netif_is_l3_slave(skb->dev) || skb_dst(skb))
-		return false;
 #ifdef CONFIG_IP_MULTIPLE_TABLES
 	if (READ_ONCE(net->ipv4.fib_has_custom_rules))
 		return false;
 #endif
-#if IS_ENABLED(CONFIG_PACKET)
-	if (!hlist_empty(&net->packet.sklist))
-		return false;
-#endif
-	if (!list_empty(&skb->dev->ptype_specific))
+	if (!egre_input_plain(net, skb))
 		return false;
 	/* The bucket is shared with other protocols and namespaces: any
 	 * socket there sends the packet the ordinary way. */
@@ -197,21 +204,11 @@ static bool egre_ipv6_input_plain(struct net *net, struct sk_buff *skb)
 	    rcu_access_pointer(net->nf.hooks_ipv6[NF_INET_LOCAL_IN]))
 		return false;
 #endif
-#ifdef CONFIG_XFRM
-	if (!__xfrm_check_nopolicy(net, skb, XFRM_POLICY_IN))
-		return false;
-#endif
-	if (netif_is_l3_slave(skb->dev) || skb_dst(skb))
-		return false;
 #ifdef CONFIG_IPV6_MULTIPLE_TABLES
 	if (READ_ONCE(net->ipv6.fib6_has_custom_rules))
 		return false;
 #endif
-#if IS_ENABLED(CONFIG_PACKET)
-	if (!hlist_empty(&net->packet.sklist))
-		return false;
-#endif
-	if (!list_empty(&skb->dev->ptype_specific))
+	if (!egre_input_plain(net, skb))
 		return false;
 	return hlist_empty(&raw_v6_hashinfo.ht[raw_hashfunc(net, IPPROTO_GRE)]);
 }
