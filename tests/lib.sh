@@ -380,3 +380,14 @@ same_as_before()
 {
 	diff -u "$_SNAPSHOT" <(snapshot)
 }
+
+# Two-guest tests (scripts/vm-pair) step in phases: a guest that has passed
+# phase N adds 192.0.2.(100 + 10 N + 1 on a, + 2 on b)/32 to its eth0, and
+# the other waits until that address answers.
+_pair_index() { [ "$TRELLIS_NODE" = a ] && echo 1 || echo 2; }
+signal() {	# PHASE: this guest has passed it
+	ip addr add "192.0.2.$((100 + 10 * $1 + $(_pair_index)))/32" dev eth0
+}
+await() {	# PHASE SECONDS: until the peer has passed PHASE
+	wait_for "$2" ping -c 1 -W 1 "192.0.2.$((100 + 10 * $1 + 3 - $(_pair_index)))"
+}

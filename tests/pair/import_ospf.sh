@@ -43,10 +43,6 @@ WORK=$(mktemp -d /tmp/import-ospf.XXXXXX)
 defer rm -rf "$WORK"
 if [ "$TRELLIS_NODE" = a ]; then me=node1 idx=1 pidx=2; else me=node2 idx=2 pidx=1; fi
 
-signal() { ip addr add "192.0.2.$((100 + 10 * $1 + idx))/32" dev eth0; }
-await() {	# PHASE SECONDS: until the peer has passed PHASE
-	wait_for "$2" ping -c 1 -W 1 "192.0.2.$((100 + 10 * $1 + pidx))"
-}
 validate() {	# NAME TIMEOUT WANT-STATUS(0|1) WORDS...: validate, output indented
 	local name=$1 timeout=$2 want=$3 out rc w t0=$SECONDS
 	shift 3

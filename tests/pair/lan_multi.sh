@@ -41,10 +41,6 @@ else
 	me=beta peer=alpha idx=2 pidx=1 mine="h3 h4"
 fi
 
-signal() { ip addr add "192.0.2.$((100 + 10 * $1 + idx))/32" dev eth0; }
-await() {	# PHASE SECONDS: until the peer has passed PHASE
-	wait_for "$2" ping -c 1 -W 1 "192.0.2.$((100 + 10 * $1 + pidx))"
-}
 on() {	# HOST CMD...
 	local h=$1
 	shift

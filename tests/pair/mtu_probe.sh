@@ -37,10 +37,6 @@ if [ "$TRELLIS_NODE" = a ]; then
 else
 	me=beta peer=alpha idx=2 pidx=1
 fi
-signal() { ip addr add "192.0.2.$((100 + 10 * $1 + idx))/32" dev eth0; }
-await() {	# PHASE SECONDS: until the peer has passed PHASE
-	wait_for "$2" ping -c 1 -W 1 "192.0.2.$((100 + 10 * $1 + pidx))"
-}
 nothing_left() {
 	local left=""
 	[ -z "$(ls -A /run/trellis 2>/dev/null)" ] || left+="state: $(ls -A /run/trellis) "

@@ -56,10 +56,6 @@ require_cmd iperf3 jq tc
 WORK=$(mktemp -d /tmp/reservations.XXXXXX)
 defer rm -rf "$WORK"
 if [ "$TRELLIS_NODE" = a ]; then me=alpha idx=1 pidx=2; else me=beta idx=2 pidx=1; fi
-signal() { ip addr add "192.0.2.$((100 + 10 * $1 + idx))/32" dev eth0; }
-await() {	# PHASE SECONDS: until the peer has passed PHASE
-	wait_for "$2" ping -c 1 -W 1 "192.0.2.$((100 + 10 * $1 + pidx))"
-}
 
 OUTER=42	# what the underlay adds to each frame: outer IPv4 20, GRE with key 8, outer Ethernet 14
 mk() {	# N RESERVE...
